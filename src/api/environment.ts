@@ -1,0 +1,173 @@
+import { ConfigurationError } from '../errors';
+import { buildJobGraph } from '../graph/job-graph';
+import { SinkTransformation, SourceTransformation, type Transformation } from '../graph/transformation';
+import { arraySource } from '../io/array-source';
+import { asyncIterableSource } from '../io/async-iterable-source';
+import { generatorSource, type GeneratorOptions } from '../io/generator-source';
+import { iterableSource } from '../io/iterable-source';
+import { observableSource, type Subscribable } from '../io/observable-source';
+import { readableStreamSource } from '../io/readable-stream-source';
+import type { Source } from '../io/source';
+import type { JobHandle } from '../runtime/job-handle';
+import { LocalExecutor } from '../runtime/local-executor';
+import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups';
+import { SystemClock } from '../time/clock';
+import type { Clock, RuntimeMode } from '../types';
+import { Stream } from './stream';
+
+/** Flink configuration keys sluice understands, with the option each sets. */
+const CONFIG_KEYS = {
+  'parallelism.default': 'parallelism',
+  'pipeline.max-parallelism': 'maxParallelism',
+  'execution.runtime-mode': 'runtimeMode',
+  'pipeline.auto-watermark-interval': 'autoWatermarkInterval',
+} as const;
+
+export interface StreamEnvironmentOptions {
+  /** Subtasks per operator (Flink's `parallelism.default`). Today every job runs on one thread. */
+  readonly parallelism?: number;
+  /** Number of key groups, the unit of state redistribution (Flink's default: 128). */
+  readonly maxParallelism?: number;
+  /** `'streaming'` (default) or `'batch'` for bounded input (Flink's `execution.runtime-mode`). */
+  readonly runtimeMode?: RuntimeMode;
+  /** Processing time; inject a `ManualClock` in tests. */
+  readonly clock?: Clock;
+  /** Period of periodic watermarks in ms (Flink's `pipeline.auto-watermark-interval`, 200). */
+  readonly autoWatermarkInterval?: number;
+  /** Records per batch between operators. */
+  readonly batchSize?: number;
+  /** Flink-style configuration keys, e.g. `{ 'execution.runtime-mode': 'batch' }`. */
+  readonly config?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * Where a job is defined and run (Flink's `StreamExecutionEnvironment`).
+ *
+ * @example
+ * const env = new StreamEnvironment({ runtimeMode: 'batch' });
+ * const counts = await env.fromArray(words).pipe(keyBy(w => w), window(globalWindow(), { trigger: countTrigger(2) }), count()).collect();
+ */
+export class StreamEnvironment {
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly runtimeMode: RuntimeMode;
+  readonly clock: Clock;
+  readonly autoWatermarkInterval: number;
+  readonly batchSize: number;
+  private sinks: SinkTransformation[] = [];
+
+  constructor(options: StreamEnvironmentOptions = {}) {
+    const merged: Record<string, unknown> = { ...options };
+    for (const [key, value] of Object.entries(options.config ?? {})) {
+      const option = CONFIG_KEYS[key as keyof typeof CONFIG_KEYS];
+      if (option === undefined) throw new ConfigurationError(`Unknown configuration key "${key}"; known: ${Object.keys(CONFIG_KEYS).join(', ')}`);
+      merged[option] = option === 'runtimeMode' ? String(value).toLowerCase() : Number(value);
+    }
+    this.parallelism = positiveInteger('parallelism', merged.parallelism ?? 1);
+    this.maxParallelism = positiveInteger('maxParallelism', merged.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
+    if (this.maxParallelism > 32768) throw new ConfigurationError(`maxParallelism must be ≤ 32768 (Flink's limit), got ${this.maxParallelism}`);
+    if (this.parallelism > this.maxParallelism) {
+      throw new ConfigurationError(`parallelism (${this.parallelism}) must not exceed maxParallelism (${this.maxParallelism})`);
+    }
+    const mode = merged.runtimeMode ?? 'streaming';
+    if (mode !== 'streaming' && mode !== 'batch') throw new ConfigurationError(`runtimeMode must be 'streaming' or 'batch', got ${String(mode)}`);
+    this.runtimeMode = mode;
+    this.clock = options.clock ?? new SystemClock();
+    this.autoWatermarkInterval = positiveNumber('autoWatermarkInterval', merged.autoWatermarkInterval ?? 200);
+    this.batchSize = positiveInteger('batchSize', merged.batchSize ?? 1024);
+  }
+
+  /** A stream from any `Source`. */
+  fromSource<T>(source: Source<T>, name?: string): Stream<T> {
+    const t = new SourceTransformation(source as Source<unknown>);
+    if (name !== undefined) t.name = name;
+    return new Stream<T>(this, t);
+  }
+
+  fromArray<T>(values: readonly T[]): Stream<T> {
+    if (!Array.isArray(values)) throw new ConfigurationError('fromArray needs an array');
+    return this.fromSource(arraySource(values));
+  }
+
+  fromIterable<T>(values: Iterable<T>, options?: { bounded?: boolean }): Stream<T> {
+    return this.fromSource(iterableSource(values, options));
+  }
+
+  fromAsyncIterable<T>(values: AsyncIterable<T>, options?: { bounded?: boolean }): Stream<T> {
+    return this.fromSource(asyncIterableSource(values, options));
+  }
+
+  fromObservable<T>(observable: Subscribable<T>, options?: { bounded?: boolean }): Stream<T> {
+    return this.fromSource(observableSource(observable, options));
+  }
+
+  fromReadableStream<T>(stream: ReadableStream<T>): Stream<T> {
+    return this.fromSource(readableStreamSource(stream));
+  }
+
+  fromGenerator<T>(generate: (index: number) => T, options?: GeneratorOptions): Stream<T> {
+    return this.fromSource(generatorSource(generate, options));
+  }
+
+  /** Runs every sink registered with `sinkTo`/`print` as one job. */
+  async execute(jobName?: string): Promise<JobHandle> {
+    return this.startJob([], jobName);
+  }
+
+  /** Runs one job and resolves with the records of each stream, in order (bounded input). */
+  async collect<S extends ReadonlyArray<Stream<unknown>>>(
+    ...streams: S
+  ): Promise<{ -readonly [I in keyof S]: S[I] extends Stream<infer T> ? T[] : never }> {
+    const buffers = streams.map(() => [] as unknown[]);
+    const sinks = streams.map(
+      (s, i) =>
+        new SinkTransformation(s.transformation, {
+          name: 'collect',
+          write(batch) {
+            const out = buffers[i]!;
+            for (let j = 0; j < batch.length; j++) out.push(batch.values[j]);
+          },
+        }),
+    );
+    const job = this.startJob(sinks);
+    const result = await job.done;
+    if (result.status === 'canceled') throw new ConfigurationError('The job was canceled before it finished');
+    return buffers as never;
+  }
+
+  /** @internal */
+  addSink(sink: SinkTransformation): void {
+    this.sinks.push(sink);
+  }
+
+  /** @internal */
+  hasSinkFor(t: Transformation): boolean {
+    return this.sinks.some((s) => s.inputs[0] === t);
+  }
+
+  /** @internal Starts a job of the registered sinks plus `extra`; the registered sinks are consumed. */
+  startJob(extra: SinkTransformation[], jobName = 'sluice job'): JobHandle {
+    const sinks = [...this.sinks, ...extra];
+    this.sinks = [];
+    const graph = buildJobGraph(sinks);
+    return new LocalExecutor(jobName, graph, {
+      clock: this.clock,
+      maxParallelism: this.maxParallelism,
+      runtimeMode: this.runtimeMode,
+      autoWatermarkInterval: this.autoWatermarkInterval,
+      batchSize: this.batchSize,
+    }).start();
+  }
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigurationError(`${name} must be a positive integer, got ${String(value)}`);
+  return n;
+}
+
+function positiveNumber(name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigurationError(`${name} must be a finite number > 0, got ${String(value)}`);
+  return n;
+}

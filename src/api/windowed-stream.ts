@@ -1,0 +1,145 @@
+import { compositeAggregate, type Aggregator } from '../aggregates/aggregator';
+import { ConfigurationError } from '../errors';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  ReducingStateDescriptor,
+  type AggregateFunction,
+  type ReduceFunction,
+} from '../state/descriptors';
+import type { Collector, OutputTag } from '../types';
+import type { Trigger } from '../windowing/trigger';
+import type { WindowAssigner } from '../windowing/window-assigner';
+import {
+  WindowOperator,
+  type InternalWindowFunction,
+  type WindowContents,
+  type WindowFunctionContext,
+} from '../windowing/window-operator';
+import type { KeyedStream } from './keyed-stream';
+import type { OperatorOptions, Stream } from './stream';
+
+/** Options of `window(...)`. */
+export interface WindowOptions<T> {
+  /** Replaces the assigner's default trigger (event-time windows fire when the watermark passes their end). */
+  readonly trigger?: Trigger<T>;
+  /** How long after a window's end late elements still update it, in ms (Flink's `allowedLateness`). */
+  readonly allowedLateness?: number;
+  /** Where elements later than that go, instead of being dropped (Flink's `sideOutputLateData`). */
+  readonly lateOutput?: OutputTag<T>;
+}
+
+/** Flink's `ProcessWindowFunction`: sees the key, the window and every element of a fired window. */
+export interface ProcessWindowFunction<T, K, O> {
+  process(key: K, context: WindowFunctionContext, elements: T[], out: Collector<O>): void;
+}
+
+const RESERVED = new Set(['key', 'start', 'end']);
+
+/**
+ * A keyed stream cut into windows (Flink's `WindowedStream`); `aggregate`, `reduce` or `process`
+ * turns each fired window into results. Made by `window(...)`.
+ */
+export class WindowedStream<T, K> {
+  /** @internal */
+  constructor(
+    readonly keyed: KeyedStream<T, K>,
+    readonly assigner: WindowAssigner<T>,
+    readonly options: WindowOptions<T>,
+  ) {
+    const lateness = options.allowedLateness ?? 0;
+    if (!Number.isFinite(lateness) || lateness < 0) {
+      throw new ConfigurationError(`window: allowedLateness must be a finite number ≥ 0, got ${lateness}`);
+    }
+  }
+
+  /** One result per window and key: `{ key, start, end, ...named aggregates }`. */
+  aggregateNamed(aggregators: Readonly<Record<string, Aggregator<T, unknown, unknown>>>, options: OperatorOptions = {}): Stream<unknown> {
+    const names = Object.keys(aggregators);
+    if (names.length === 0) throw new ConfigurationError('aggregate({...}) needs at least one aggregate');
+    for (const n of names) {
+      if (RESERVED.has(n)) throw new ConfigurationError(`aggregate: "${n}" is a field of every window result; name the aggregate differently`);
+    }
+    const list = names.map((n) => aggregators[n]!);
+    const fn = compositeAggregate(list);
+    const windowFunction: InternalWindowFunction<unknown[], unknown> = (key, window, acc, _ctx, emit) => {
+      const row: Record<string, unknown> = { key, start: window.start, end: window.end };
+      for (let i = 0; i < names.length; i++) row[names[i]!] = list[i]!.getResult(acc[i]);
+      emit(row);
+    };
+    return this.build(
+      `aggregate(${names.join(', ')})`,
+      { kind: 'aggregating', descriptor: new AggregatingStateDescriptor('window-contents', fn) },
+      windowFunction as InternalWindowFunction<unknown, unknown>,
+      options,
+    );
+  }
+
+  /** Flink's `aggregate(AggregateFunction)`: one `getResult` per window and key. */
+  aggregateWith<ACC, R>(fn: AggregateFunction<T, ACC, R>, options: OperatorOptions = {}): Stream<R> {
+    const windowFunction: InternalWindowFunction<ACC, R> = (_key, _window, acc, _ctx, emit) => emit(fn.getResult(acc));
+    return this.build(
+      'aggregate',
+      { kind: 'aggregating', descriptor: new AggregatingStateDescriptor('window-contents', fn) as never },
+      windowFunction as InternalWindowFunction<unknown, unknown>,
+      options,
+    ) as Stream<R>;
+  }
+
+  /** Flink's `reduce`: the window's elements folded pairwise into one element. */
+  reduce(fn: ReduceFunction<T>, options: OperatorOptions = {}): Stream<T> {
+    const windowFunction: InternalWindowFunction<T, T> = (_key, _window, value, _ctx, emit) => emit(value);
+    return this.build(
+      'reduce',
+      { kind: 'reducing', descriptor: new ReducingStateDescriptor('window-contents', fn) as never },
+      windowFunction as InternalWindowFunction<unknown, unknown>,
+      options,
+    ) as Stream<T>;
+  }
+
+  /** Flink's `process(ProcessWindowFunction)`: every element of the window, at once. */
+  process<O>(fn: ProcessWindowFunction<T, K, O>, options: OperatorOptions = {}): Stream<O> {
+    const out = { emit: (_: O): void => {}, collect(value: O) { this.emit(value); } };
+    const windowFunction: InternalWindowFunction<T[], O> = (key, _window, elements, ctx, emit) => {
+      out.emit = emit;
+      fn.process(key as K, ctx, elements, out);
+    };
+    return this.build(
+      'process',
+      { kind: 'list', descriptor: new ListStateDescriptor('window-contents') as never },
+      windowFunction as InternalWindowFunction<unknown, unknown>,
+      options,
+      'any',
+    ) as Stream<O>;
+  }
+
+  private build(
+    what: string,
+    contents: WindowContents,
+    windowFunction: InternalWindowFunction<unknown, unknown>,
+    options: OperatorOptions,
+    sideOutputs?: 'any',
+  ): Stream<unknown> {
+    const { assigner, keyed } = this;
+    const trigger = this.options.trigger ?? assigner.defaultTrigger();
+    const allowedLateness = this.options.allowedLateness ?? 0;
+    const lateOutput = this.options.lateOutput;
+    const tags = new Set<string>();
+    if (lateOutput !== undefined) tags.add(lateOutput.id);
+    return keyed.transform(
+      `window(${assigner.name}, ${trigger.name}) ${what}`,
+      () =>
+        new WindowOperator<T, unknown>({
+          assigner,
+          trigger,
+          allowedLateness,
+          lateOutput,
+          contents,
+          windowFunction,
+          keySelector: keyed.keySelector as never,
+        }),
+      options,
+      { sideOutputs: sideOutputs ?? tags },
+    );
+  }
+}

@@ -1,0 +1,116 @@
+import { ConfigurationError } from '../errors';
+import { StatelessChainOperator, type StatelessStage } from '../operators/stateless-chain';
+import type { Operator } from '../types';
+import {
+  KeyByTransformation,
+  OperatorTransformation,
+  SideOutputTransformation,
+  SinkTransformation,
+  SourceTransformation,
+  type Transformation,
+} from './transformation';
+
+/** An input of a vertex: which vertex feeds it, through which output (main or a side output tag). */
+export interface VertexInput {
+  readonly from: JobVertex;
+  readonly tagId: string | undefined;
+}
+
+/** A vertex of the translated plan: a source, a (possibly fused) operator, or a sink. */
+export interface JobVertex {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: string | undefined;
+  readonly kind: 'source' | 'operator' | 'sink';
+  readonly inputs: VertexInput[];
+  readonly transformation: Transformation;
+  createOperator?: () => Operator<unknown, unknown>;
+  /** The fused stateless stages, when this vertex is a chain of them. */
+  stages?: StatelessStage[];
+}
+
+export interface JobGraph {
+  /** Vertices in topological order: every vertex after all its inputs. */
+  readonly vertices: JobVertex[];
+}
+
+/**
+ * Translates the transformations reachable from `sinks` into a plan: virtual nodes (keyBy, side
+ * outputs) become edges, and consecutive stateless operators are fused into one vertex when the
+ * first feeds only the second (Flink's operator chaining, restricted to stateless operators).
+ */
+export function buildJobGraph(sinks: readonly SinkTransformation[]): JobGraph {
+  if (sinks.length === 0) throw new ConfigurationError('The job has no sinks: add collect(), sinkTo(...) or forEach(...)');
+  const vertices: JobVertex[] = [];
+  const byId = new Map<number, JobVertex>();
+  const visiting = new Set<number>();
+
+  const resolve = (t: Transformation): VertexInput => {
+    if (t instanceof KeyByTransformation) return resolve(t.inputs[0]!);
+    if (t instanceof SideOutputTransformation) {
+      const upstream = resolve(t.inputs[0]!);
+      if (upstream.tagId !== undefined) throw new ConfigurationError(`A side output of a side output (${t.name}) is not a stream`);
+      return { from: upstream.from, tagId: t.tagId };
+    }
+    return { from: visit(t), tagId: undefined };
+  };
+
+  const visit = (t: Transformation): JobVertex => {
+    const existing = byId.get(t.id);
+    if (existing !== undefined) return existing;
+    if (visiting.has(t.id)) throw new ConfigurationError(`The job graph has a cycle at ${t.name}`);
+    visiting.add(t.id);
+    const inputs = t.inputs.map(resolve);
+    const vertex: JobVertex = {
+      id: t.id,
+      name: t.name,
+      uid: t.uid,
+      kind: t instanceof SourceTransformation ? 'source' : t instanceof SinkTransformation ? 'sink' : 'operator',
+      inputs,
+      transformation: t,
+    };
+    if (t instanceof OperatorTransformation) {
+      vertex.createOperator = t.createOperator;
+      if (t.stage !== undefined) vertex.stages = [{ ...t.stage, name: t.name, uid: t.uid }];
+    }
+    visiting.delete(t.id);
+    byId.set(t.id, vertex);
+    vertices.push(vertex);
+    return vertex;
+  };
+
+  for (const sink of sinks) visit(sink);
+  return { vertices: fuseStatelessChains(vertices) };
+}
+
+function fuseStatelessChains(vertices: JobVertex[]): JobVertex[] {
+  const consumers = new Map<JobVertex, number>();
+  for (const v of vertices) for (const i of v.inputs) consumers.set(i.from, (consumers.get(i.from) ?? 0) + 1);
+
+  const fusedInto = new Map<JobVertex, JobVertex>();
+  const result: JobVertex[] = [];
+  for (const v of vertices) {
+    const input = v.inputs[0];
+    if (v.stages !== undefined && v.inputs.length === 1 && input!.tagId === undefined) {
+      const head = fusedInto.get(input!.from) ?? input!.from;
+      if (input!.from.stages !== undefined && consumers.get(input!.from) === 1) {
+        head.stages!.push(...v.stages);
+        fusedInto.set(v, head);
+        continue;
+      }
+    }
+    result.push(v);
+  }
+  // Inputs that pointed at a fused-away vertex now point at the chain's head.
+  for (const v of result) {
+    v.inputs.forEach((input, i) => {
+      const head = fusedInto.get(input.from);
+      if (head !== undefined) v.inputs[i] = { from: head, tagId: input.tagId };
+    });
+    if (v.stages !== undefined) {
+      const stages = v.stages;
+      v.createOperator = () => new StatelessChainOperator(stages);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,71 @@
+import type { Sink } from '../io/sink';
+import type { Source } from '../io/source';
+import type { StatelessStage } from '../operators/stateless-chain';
+import type { KeySelector } from '../runtime/key-selector';
+import type { Operator } from '../types';
+
+let nextId = 1;
+
+/**
+ * A node of the lazy job graph a program builds. Nothing runs until a job is executed; then the
+ * transformations reachable from the sinks are translated into a plan (`job-graph.ts`).
+ */
+export abstract class Transformation {
+  readonly id = nextId++;
+  uid: string | undefined = undefined;
+
+  constructor(
+    public name: string,
+    readonly inputs: readonly Transformation[],
+  ) {}
+}
+
+export class SourceTransformation extends Transformation {
+  constructor(readonly source: Source<unknown>) {
+    super(source.name, []);
+  }
+}
+
+/** An operator with one or more inputs. `stage` marks a stateless operator that can be fused. */
+export class OperatorTransformation extends Transformation {
+  constructor(
+    name: string,
+    inputs: readonly Transformation[],
+    readonly createOperator: () => Operator<unknown, unknown>,
+    readonly stage?: StatelessStage,
+  ) {
+    super(name, inputs);
+  }
+
+  /** Side outputs this operator may emit: `'any'` for user process functions. */
+  sideOutputs: 'any' | ReadonlySet<string> | undefined = undefined;
+}
+
+/** `keyBy`: no operator of its own; the keyed operator downstream reads the key selector. */
+export class KeyByTransformation extends Transformation {
+  constructor(
+    input: Transformation,
+    readonly selector: KeySelector<unknown, unknown>,
+  ) {
+    super(selector.name, [input]);
+  }
+}
+
+/** The side output `tagId` of the operator behind `input`. */
+export class SideOutputTransformation extends Transformation {
+  constructor(
+    input: Transformation,
+    readonly tagId: string,
+  ) {
+    super(`sideOutput(${tagId})`, [input]);
+  }
+}
+
+export class SinkTransformation extends Transformation {
+  constructor(
+    input: Transformation,
+    readonly sink: Sink<unknown>,
+  ) {
+    super(sink.name ?? 'sink', [input]);
+  }
+}

@@ -1,0 +1,76 @@
+// The universal entry: everything here runs in browsers, Node, Deno and workerd.
+export { StreamEnvironment, type StreamEnvironmentOptions } from './api/environment';
+export { Stream, type OperatorOptions } from './api/stream';
+export { KeyedStream } from './api/keyed-stream';
+export { WindowedStream, type WindowOptions, type ProcessWindowFunction } from './api/windowed-stream';
+export { sideOutput } from './api/output-tag';
+export type { UnaryFunction } from './api/pipe';
+
+export { map } from './operators/map';
+export { filter } from './operators/filter';
+export { flatMap } from './operators/flat-map';
+export { tap } from './operators/tap';
+export { keyBy } from './operators/key-by';
+export { union, unionWith } from './operators/union';
+export { connect, type CoFunction } from './operators/connect';
+export { process } from './operators/process';
+export { watermarks } from './operators/watermarks';
+export { window } from './operators/window';
+export { aggregate, type NamedAggregates, type AggregateResults } from './operators/aggregate';
+export { reduce } from './operators/reduce';
+export { count, sum, min, max, avg, first, last, countDistinct, type AggregateStep } from './aggregates/functions';
+export type { Aggregator, WindowResult } from './aggregates/aggregator';
+export type {
+  RuntimeContext,
+  TimerService,
+  ProcessContext,
+  KeyedProcessContext,
+  OnTimerContext,
+  KeyedProcessFunction,
+  ProcessFunction,
+  CoProcessFunction,
+  CoMapFunction,
+  CoFlatMapFunction,
+} from './operators/process-function';
+
+export { tumbling, type TimeWindowOptions } from './windowing/tumbling';
+export { sliding } from './windowing/sliding';
+export { session } from './windowing/session';
+export { globalWindow } from './windowing/global';
+export { TimeWindow, GLOBAL_WINDOW } from './windowing/time-window';
+export { TriggerResult, type Trigger, type TriggerContext, type OnMergeContext } from './windowing/trigger';
+export { eventTimeTrigger } from './windowing/triggers/event-time';
+export { processingTimeTrigger } from './windowing/triggers/processing-time';
+export { countTrigger } from './windowing/triggers/count';
+export { purgingTrigger } from './windowing/triggers/purging';
+export type { WindowAssigner } from './windowing/window-assigner';
+export type { WindowFunctionContext } from './windowing/window-operator';
+
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  type StateTtlConfig,
+  type AggregateFunction,
+  type ReduceFunction,
+} from './state/descriptors';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/state';
+export { assignToKeyGroup, operatorIndexForKeyGroup, keyGroupRangeForOperator, DEFAULT_MAX_PARALLELISM } from './state/key-groups';
+
+export { ManualClock, SystemClock } from './time/clock';
+export type { WatermarkStrategy, WatermarkGenerator, WatermarkOutput } from './time/watermark-strategy';
+
+export { fromArray, fromIterable, fromAsyncIterable, fromObservable, fromReadableStream, fromGenerator } from './io/from';
+export { callbackSink } from './io/callback-sink';
+export { toObservable } from './io/observable-sink';
+export { toWritableStream, writableStreamSink } from './io/writable-stream-sink';
+export type { Source, SourceReader, SourceOutput, SourceContext, SourcePosition, ReadResult } from './io/source';
+export type { Sink } from './io/sink';
+export type { Subscribable } from './io/observable-source';
+export type { GeneratorOptions } from './io/generator-source';
+
+export type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './runtime/job-handle';
+export { SluiceError, ConfigurationError, OperatorError, JobCanceledError } from './errors';
+export type { Batch, Collector, OutputTag, Timestamp, Clock, JobStatus, RuntimeMode } from './types';

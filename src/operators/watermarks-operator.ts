@@ -1,0 +1,109 @@
+import { AbstractOperator } from '../runtime/abstract-operator';
+import {
+  BoundedOutOfOrdernessWatermarks,
+  WatermarksWithIdleness,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+  type WatermarkStrategy,
+} from '../time/watermark-strategy';
+import type { Batch, OperatorContext, Timestamp } from '../types';
+
+/**
+ * Assigns timestamps and generates watermarks (Flink's `TimestampsAndWatermarksOperator`).
+ * Watermarks from upstream are dropped, except the final +∞ of a bounded input. With per-record
+ * emission the watermark can advance after any record: the batch is cut there, so records after it
+ * are judged against the new watermark exactly as if they had come one by one. In batch mode only
+ * timestamps are assigned (Flink ignores watermark generators there).
+ */
+export class WatermarksOperator<T> extends AbstractOperator<T, T> implements WatermarkOutput {
+  private generator!: WatermarkGenerator<T>;
+  private perRecord = true;
+  private batchMode = false;
+  private currentWatermark = Number.NEGATIVE_INFINITY;
+  private idle = false;
+  private cancelPeriodic: (() => void) | undefined;
+
+  constructor(private readonly strategy: WatermarkStrategy<T>) {
+    super();
+  }
+
+  override open(context: OperatorContext<T>): void {
+    super.open(context);
+    const { services } = context;
+    const s = this.strategy;
+    this.batchMode = services.runtimeMode === 'batch';
+    this.perRecord = (s.emit ?? 'record') === 'record';
+    const inner = s.generator?.() ?? new BoundedOutOfOrdernessWatermarks<T>(s.outOfOrderness ?? 0);
+    this.generator = s.idleness === undefined ? inner : new WatermarksWithIdleness(inner, s.idleness, () => services.clock.now());
+    if (!this.batchMode && (!this.perRecord || s.idleness !== undefined)) {
+      this.schedulePeriodic(s.interval ?? services.autoWatermarkInterval);
+    }
+  }
+
+  processBatch(batch: Batch<T>): void {
+    const { values, timestamps } = batch;
+    const assign = this.strategy.timestamp;
+    const output = this.output;
+    const generator = this.generator;
+    const emitPerRecord = this.perRecord && !this.batchMode;
+    let i = 0;
+    try {
+      for (; i < batch.length; i++) {
+        const value = values[i]!;
+        const ts = assign(value, timestamps[i]!);
+        if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+          throw new Error(`the timestamp function returned ${typeof ts === 'number' ? ts : `${typeof ts} ${String(ts)}`}; event time must be a finite number of epoch ms`);
+        }
+        output.collect(value, ts);
+        if (this.batchMode) continue;
+        generator.onEvent(value, ts, this);
+        if (emitPerRecord) generator.onPeriodicEmit(this);
+      }
+    } catch (cause) {
+      throw this.failure(values[i], cause);
+    }
+  }
+
+  override processWatermark(watermark: Timestamp): void {
+    // Only the end of a bounded input passes: this operator owns the stream's event time.
+    if (watermark === Number.POSITIVE_INFINITY) {
+      if (this.idle) this.markActive();
+      this.emitWatermark(watermark);
+    }
+  }
+
+  override processIdle(): void {}
+
+  override close(): void {
+    this.cancelPeriodic?.();
+  }
+
+  // WatermarkOutput: what the generator calls.
+  emitWatermark(watermark: Timestamp): void {
+    if (watermark <= this.currentWatermark) return;
+    this.currentWatermark = watermark;
+    if (this.idle) this.markActive();
+    this.output.emitWatermark(watermark);
+  }
+
+  markIdle(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.output.emitIdle(true);
+  }
+
+  markActive(): void {
+    if (!this.idle) return;
+    this.idle = false;
+    this.output.emitIdle(false);
+  }
+
+  private schedulePeriodic(interval: number): void {
+    const clock = this.context.services.clock;
+    const tick = (): void => {
+      this.generator.onPeriodicEmit(this);
+      this.cancelPeriodic = this.context.scheduleProcessingTime(clock.now() + interval, tick);
+    };
+    this.cancelPeriodic = this.context.scheduleProcessingTime(clock.now() + interval, tick);
+  }
+}

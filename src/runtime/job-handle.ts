@@ -1,0 +1,43 @@
+import type { JobStatus } from '../types';
+
+/** Per-operator figures (Flink's task metrics). Times are those of the task the operator runs in. */
+export interface OperatorMetrics {
+  readonly name: string;
+  readonly uid: string | undefined;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  /** The operator's current input watermark (−∞ before the first). */
+  readonly watermark: number;
+  /** Time spent processing. */
+  readonly busyTimeMs: number;
+  /** Time waiting for input. */
+  readonly idleTimeMs: number;
+  /** Time waiting for output to drain (a sink's backpressure). */
+  readonly backPressuredTimeMs: number;
+  /** Operator-specific counters, e.g. `numLateRecordsDropped` of window operators. */
+  readonly extra: Readonly<Record<string, number>>;
+}
+
+export interface JobMetrics {
+  readonly status: JobStatus;
+  readonly busyTimeMs: number;
+  readonly idleTimeMs: number;
+  readonly backPressuredTimeMs: number;
+  readonly operators: readonly OperatorMetrics[];
+}
+
+export interface JobResult {
+  readonly status: 'finished' | 'canceled';
+  readonly metrics: JobMetrics;
+}
+
+/** A running job (Flink's `JobClient`). */
+export interface JobHandle {
+  readonly name: string;
+  readonly status: JobStatus;
+  /** Settles when the job ends: resolves when finished or canceled, rejects when it failed. */
+  readonly done: Promise<JobResult>;
+  /** Stops the job; resolves once it has stopped. */
+  cancel(): Promise<void>;
+  metrics(): JobMetrics;
+}

@@ -1,0 +1,385 @@
+import { JobCanceledError, NO_RECORD, operatorFailure } from '../errors';
+import type { JobGraph, JobVertex } from '../graph/job-graph';
+import type { Sink } from '../io/sink';
+import type { Source, SourceOutput, SourceReader, ReadResult } from '../io/source';
+import { SinkTransformation, SourceTransformation } from '../graph/transformation';
+import { monotonicNow, yieldToEventLoop } from '../platform/yield';
+import type { Batch, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp } from '../types';
+import { AbstractOperator } from './abstract-operator';
+import type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './job-handle';
+import { OperatorNode } from './operator-node';
+import { OperatorOutput, type Edge } from './operator-output';
+
+export interface ExecutorConfig {
+  readonly clock: Clock;
+  readonly maxParallelism: number;
+  readonly runtimeMode: RuntimeMode;
+  readonly autoWatermarkInterval: number;
+  readonly batchSize: number;
+}
+
+/** How long the scheduler runs before it yields to the event loop, in ms. */
+const TIME_SLICE_MS = 8;
+
+interface SourceTask {
+  readonly vertex: JobVertex;
+  readonly reader: SourceReader<unknown>;
+  readonly output: OperatorOutput;
+  readonly collector: SourceOutput<unknown>;
+  recordsOut: number;
+  ended: boolean;
+}
+
+/** Adapts a `Sink` to the operator protocol; a promise from `write` becomes backpressure. */
+class SinkOperator extends AbstractOperator<unknown, never> {
+  constructor(
+    private readonly sink: Sink<unknown>,
+    private readonly executor: LocalExecutor,
+  ) {
+    super();
+  }
+
+  processBatch(batch: Batch<unknown>): void {
+    let r: void | Promise<void>;
+    try {
+      r = this.sink.write(batch);
+    } catch (cause) {
+      throw this.failure(NO_RECORD, cause);
+    }
+    if (r !== undefined) this.executor.backpressure(r, this.context.name);
+  }
+
+  override finish(): void {
+    const r = this.sink.finish?.();
+    if (r !== undefined) this.executor.backpressure(r, this.context.name);
+  }
+
+  override close(): void {
+    this.sink.close?.();
+  }
+}
+
+/**
+ * Runs a job graph on the current thread. Sources are read in turn, a batch at a time, and every
+ * batch is pushed synchronously through the operators; between batches the scheduler yields to the
+ * event loop every few milliseconds so that timers, I/O and a page's rendering get their turn.
+ * Clock callbacks (processing-time timers, periodic watermarks) run as tasks of their own.
+ */
+export class LocalExecutor implements JobHandle {
+  status: JobStatus = 'created';
+  readonly done: Promise<JobResult>;
+  private resolveDone!: (r: JobResult) => void;
+  private rejectDone!: (e: unknown) => void;
+
+  private readonly nodes: Array<{ vertex: JobVertex; node: OperatorNode }> = [];
+  private readonly sources: SourceTask[] = [];
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private readonly scheduled = new Set<() => void>();
+  private failure: unknown = undefined;
+  private wake: (() => void) | undefined;
+  private busyMs = 0;
+  private idleMs = 0;
+  private backPressuredMs = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly graph: JobGraph,
+    private readonly config: ExecutorConfig,
+  ) {
+    this.done = new Promise<JobResult>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // A job nobody awaits must not crash the process with an unhandled rejection.
+    this.done.catch(() => {});
+  }
+
+  /** Builds the running graph and starts the scheduler. */
+  start(): this {
+    try {
+      this.deploy();
+    } catch (e) {
+      this.fail(e);
+      return this;
+    }
+    this.status = 'running';
+    void this.run();
+    return this;
+  }
+
+  cancel(): Promise<void> {
+    if (this.status === 'running' || this.status === 'created') {
+      this.status = 'canceled';
+      this.notify();
+    }
+    return this.done.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  metrics(): JobMetrics {
+    const task = { busyTimeMs: this.busyMs, idleTimeMs: this.idleMs, backPressuredTimeMs: this.backPressuredMs };
+    const operators: OperatorMetrics[] = [];
+    for (const s of this.sources) {
+      operators.push({
+        name: s.vertex.name,
+        uid: s.vertex.uid,
+        recordsIn: 0,
+        recordsOut: s.output.recordsOut,
+        watermark: s.output.lastWatermark,
+        ...task,
+        extra: {},
+      });
+    }
+    for (const { vertex, node } of this.nodes) {
+      const extra = (node.operator as { metrics?: () => Record<string, number> }).metrics?.() ?? {};
+      operators.push({
+        name: node.name,
+        uid: vertex.uid,
+        recordsIn: node.recordsIn,
+        recordsOut: node.output.recordsOut,
+        watermark: node.watermark,
+        ...task,
+        extra: node.output.droppedSideOutputRecords > 0 ? { ...extra, droppedSideOutputRecords: node.output.droppedSideOutputRecords } : extra,
+      });
+    }
+    return { status: this.status, ...task, operators };
+  }
+
+  /** Called by sinks: the scheduler reads no more input until `promise` settles. */
+  backpressure(promise: Promise<unknown>, sinkName: string): void {
+    const tracked = promise.then(
+      () => {
+        this.pendingWrites.delete(tracked);
+        this.notify();
+      },
+      (cause: unknown) => {
+        this.pendingWrites.delete(tracked);
+        this.fail(operatorFailure(sinkName, undefined, NO_RECORD, cause));
+      },
+    );
+    this.pendingWrites.add(tracked);
+  }
+
+  private deploy(): void {
+    const { vertices } = this.graph;
+    const services: RuntimeServices = {
+      clock: this.config.clock,
+      maxParallelism: this.config.maxParallelism,
+      runtimeMode: this.config.runtimeMode,
+      autoWatermarkInterval: this.config.autoWatermarkInterval,
+      guard: (fn) => this.guard(fn),
+    };
+    // Consumers first, so that every output knows its targets when it is created.
+    const targets = new Map<JobVertex, Array<{ tagId: string | undefined; edge: Edge }>>();
+    const nodeOf = new Map<JobVertex, OperatorNode>();
+    for (let i = vertices.length - 1; i >= 0; i--) {
+      const v = vertices[i]!;
+      if (v.kind === 'source') continue;
+      const output = this.createOutput(targets.get(v) ?? []);
+      const operator =
+        v.kind === 'sink'
+          ? new SinkOperator((v.transformation as SinkTransformation).sink, this)
+          : v.createOperator!();
+      const name = v.stages !== undefined ? v.stages.map((s) => s.name).join(' -> ') : v.name;
+      const node = new OperatorNode(name, v.uid, operator, output, v.inputs.length);
+      nodeOf.set(v, node);
+      this.nodes.unshift({ vertex: v, node });
+      v.inputs.forEach((input, index) => {
+        const list = targets.get(input.from) ?? [];
+        list.push({ tagId: input.tagId, edge: { target: node, input: index } });
+        targets.set(input.from, list);
+      });
+    }
+    for (const v of vertices) {
+      if (v.kind !== 'source') continue;
+      const output = this.createOutput(targets.get(v) ?? []);
+      const source = (v.transformation as SourceTransformation).source as Source<unknown>;
+      const reader = source.createReader({ clock: this.config.clock });
+      const task: SourceTask = {
+        vertex: v,
+        reader,
+        output,
+        recordsOut: 0,
+        ended: false,
+        collector: { collect: (value, timestamp = Number.NaN) => output.collect(value, timestamp) },
+      };
+      this.sources.push(task);
+    }
+    // Open downstream first, as Flink does, so that an operator's outputs are ready when it opens.
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const { vertex, node } = this.nodes[i]!;
+      const context: OperatorContext<unknown> = {
+        name: node.name,
+        uid: vertex.uid,
+        output: node.output,
+        services,
+        scheduleProcessingTime: (at, callback) => this.scheduleTask(at, () => {
+          callback();
+          node.output.flush();
+        }),
+      };
+      node.operator.open(context);
+    }
+  }
+
+  private createOutput(list: Array<{ tagId: string | undefined; edge: Edge }>): OperatorOutput {
+    const output = new OperatorOutput(
+      this.config.batchSize,
+      list.filter((t) => t.tagId === undefined).map((t) => t.edge),
+    );
+    for (const t of list) if (t.tagId !== undefined) output.addSideEdge(t.tagId, t.edge);
+    return output;
+  }
+
+  private scheduleTask(at: Timestamp, task: () => void): () => void {
+    const cancelClock = this.config.clock.schedule(at, () => {
+      this.scheduled.delete(cancel);
+      if (this.status !== 'running') return;
+      this.guard(task);
+    });
+    const cancel = (): void => {
+      this.scheduled.delete(cancel);
+      cancelClock();
+    };
+    this.scheduled.add(cancel);
+    return cancel;
+  }
+
+  private guard(fn: () => void): void {
+    if (this.status !== 'running') return;
+    const t0 = monotonicNow();
+    try {
+      fn();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.busyMs += monotonicNow() - t0;
+    }
+  }
+
+  private async run(): Promise<void> {
+    const ready: SourceTask[] = [...this.sources];
+    const arrived: Array<{ task: SourceTask; result: ReadResult }> = [];
+    let waiting = 0;
+    let sliceStart = monotonicNow();
+    try {
+      while (this.status === 'running') {
+        if (this.pendingWrites.size > 0) {
+          const t0 = monotonicNow();
+          await Promise.race([Promise.all(this.pendingWrites), this.wakeup()]);
+          this.backPressuredMs += monotonicNow() - t0;
+          sliceStart = monotonicNow();
+          continue;
+        }
+        const t0 = monotonicNow();
+        let next: { task: SourceTask; result: ReadResult | Promise<ReadResult> } | undefined;
+        if (arrived.length > 0) {
+          next = arrived.shift()!;
+        } else if (ready.length > 0) {
+          const task = ready.shift()!;
+          next = { task, result: task.reader.read(task.collector, this.config.batchSize) };
+        } else if (waiting > 0) {
+          await this.wakeup();
+          this.idleMs += monotonicNow() - t0;
+          sliceStart = monotonicNow();
+          continue;
+        } else {
+          break;
+        }
+        const { task, result } = next;
+        if (result instanceof Promise) {
+          waiting++;
+          result.then(
+            (r) => {
+              waiting--;
+              arrived.push({ task, result: r });
+              this.notify();
+            },
+            (e: unknown) => {
+              waiting--;
+              this.fail(operatorFailure(task.vertex.name, task.vertex.uid, NO_RECORD, e));
+            },
+          );
+        } else {
+          task.output.flush();
+          if (result === 'end') this.endSource(task);
+          else ready.push(task);
+        }
+        const now = monotonicNow();
+        this.busyMs += now - t0;
+        if (now - sliceStart >= TIME_SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStart = monotonicNow();
+        }
+      }
+      if (this.status === 'running') {
+        // Every source has ended; sinks may still be writing.
+        while (this.pendingWrites.size > 0 && this.status === 'running') {
+          const t0 = monotonicNow();
+          await Promise.race([Promise.all(this.pendingWrites), this.wakeup()]);
+          this.backPressuredMs += monotonicNow() - t0;
+        }
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+    this.terminate();
+  }
+
+  private endSource(task: SourceTask): void {
+    task.ended = true;
+    task.reader.close?.();
+    task.output.emitWatermark(Number.POSITIVE_INFINITY);
+    task.output.endInput();
+  }
+
+  private wakeup(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private fail(error: unknown): void {
+    if (this.status === 'failed' || this.status === 'finished') return;
+    if (this.status === 'created') {
+      this.status = 'failed';
+      this.failure = error;
+      this.terminate();
+      return;
+    }
+    this.status = 'failed';
+    this.failure = error;
+    this.notify();
+  }
+
+  private terminate(): void {
+    for (const cancel of [...this.scheduled]) cancel();
+    for (const s of this.sources) {
+      if (!s.ended) {
+        try {
+          s.reader.close?.();
+        } catch {
+          // Closing is best effort once the job is over.
+        }
+      }
+    }
+    for (const { node } of this.nodes) {
+      try {
+        node.operator.close();
+      } catch (e) {
+        if (this.status === 'running') this.fail(e);
+      }
+    }
+    if (this.status === 'running') this.status = 'finished';
+    if (this.status === 'failed') this.rejectDone(this.failure);
+    else this.resolveDone({ status: this.status === 'canceled' ? 'canceled' : 'finished', metrics: this.metrics() });
+  }
+}
+
+export { JobCanceledError };

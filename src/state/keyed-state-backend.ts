@@ -1,0 +1,121 @@
+import { ConfigurationError } from '../errors';
+import type { Clock } from '../types';
+import type { AnyStateDescriptor } from './descriptors';
+import {
+  HeapAggregatingState,
+  HeapListState,
+  HeapMapState,
+  HeapReducingState,
+  HeapValueState,
+  type AnyHeapState,
+  type StateScope,
+  type StateTable,
+} from './heap-state';
+import { assignToKeyGroup, mapKeyOf } from './key-groups';
+
+/** The current key of a keyed operator: set before each record and each timer. */
+export interface KeyContext {
+  readonly currentKey: unknown;
+  readonly currentMapKey: unknown;
+  setCurrentKey(key: unknown): void;
+  /** Sets a key whose map key is already known (timers store both). */
+  setCurrentKeyAndMapKey(key: unknown, mapKey: unknown): void;
+}
+
+/**
+ * The interface every keyed state backend implements (heap now; out-of-core later). State is
+ * addressed by (key, namespace, state name); snapshots and rescaling work per key group.
+ */
+export interface KeyedStateBackend extends KeyContext {
+  readonly maxParallelism: number;
+  getState(descriptor: AnyStateDescriptor): AnyHeapState;
+  /** Drops the state of every key (batch mode moves on to the next key). */
+  clearAll(): void;
+  /** Number of keys holding any state. */
+  keyCount(): number;
+  /** The key group of the current key. */
+  currentKeyGroup(): number;
+}
+
+/** Keyed state on the JavaScript heap: one `Map` per state, key → namespace → value. */
+export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
+  currentKey: unknown = undefined;
+  currentMapKey: unknown = undefined;
+  private readonly tables = new Map<string, StateTable>();
+  private readonly states = new Map<string, AnyHeapState>();
+
+  constructor(
+    readonly maxParallelism: number,
+    private readonly clock: Clock,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  setCurrentKey(key: unknown): void {
+    this.currentKey = key;
+    this.currentMapKey = mapKeyOf(key);
+  }
+
+  setCurrentKeyAndMapKey(key: unknown, mapKey: unknown): void {
+    this.currentKey = key;
+    this.currentMapKey = mapKey;
+  }
+
+  currentKeyGroup(): number {
+    return assignToKeyGroup(this.currentKey, this.maxParallelism);
+  }
+
+  getState(descriptor: AnyStateDescriptor): AnyHeapState {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      if (stateKind(existing) !== descriptor.kind) {
+        throw new ConfigurationError(
+          `State "${descriptor.name}" is already registered as ${stateKind(existing)} state, not ${descriptor.kind} state`,
+        );
+      }
+      return existing;
+    }
+    const table: StateTable = new Map();
+    this.tables.set(descriptor.name, table);
+    let state: AnyHeapState;
+    switch (descriptor.kind) {
+      case 'value':
+        state = new HeapValueState(descriptor.name, table, this, descriptor.ttl, descriptor.options.defaultValue);
+        break;
+      case 'list':
+        state = new HeapListState(descriptor.name, table, this, descriptor.ttl);
+        break;
+      case 'map':
+        state = new HeapMapState(descriptor.name, table, this, descriptor.ttl);
+        break;
+      case 'reducing':
+        state = new HeapReducingState(descriptor.name, table, this, descriptor.ttl, descriptor.reduce);
+        break;
+      case 'aggregating':
+        state = new HeapAggregatingState(descriptor.name, table, this, descriptor.ttl, descriptor.aggregate);
+        break;
+    }
+    this.states.set(descriptor.name, state);
+    return state;
+  }
+
+  clearAll(): void {
+    for (const table of this.tables.values()) table.clear();
+  }
+
+  keyCount(): number {
+    const keys = new Set<unknown>();
+    for (const table of this.tables.values()) for (const k of table.keys()) keys.add(k);
+    return keys.size;
+  }
+}
+
+function stateKind(state: AnyHeapState): AnyStateDescriptor['kind'] {
+  if (state instanceof HeapValueState) return 'value';
+  if (state instanceof HeapListState) return 'list';
+  if (state instanceof HeapMapState) return 'map';
+  if (state instanceof HeapReducingState) return 'reducing';
+  return 'aggregating';
+}

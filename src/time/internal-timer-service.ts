@@ -1,0 +1,112 @@
+import type { KeyContext } from '../state/keyed-state-backend';
+import { TimerQueue } from './timer-queue';
+
+/** The operator a timer service calls back, with the timer's key already set as current. */
+export interface Triggerable<N> {
+  onEventTime(key: unknown, namespace: N, time: number): void;
+  onProcessingTime(key: unknown, namespace: N, time: number): void;
+}
+
+/** How a timer service reads processing time and asks to be woken. */
+export interface ProcessingTimeScheduler {
+  now(): number;
+  /** Schedules `callback` (run by the task, which flushes outputs after it). Returns a cancel function. */
+  schedule(at: number, callback: () => void): () => void;
+}
+
+/**
+ * Event-time and processing-time timers of a keyed operator, scoped to the current key and a
+ * namespace (Flink's `InternalTimerService`). Event-time timers fire when the watermark reaches
+ * them (`time <= watermark`); processing-time timers when the clock does.
+ */
+export class InternalTimerService<N> {
+  currentWatermark = Number.NEGATIVE_INFINITY;
+  /** In batch mode processing time stands still; processing-time timers fire at the end of each key. */
+  deferProcessingTime = false;
+  private readonly eventTimers = new TimerQueue<N>();
+  private readonly processingTimers = new TimerQueue<N>();
+  private cancelWakeup: (() => void) | undefined;
+  private wakeupAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly keys: KeyContext,
+    private readonly target: Triggerable<N>,
+    private readonly scheduler: ProcessingTimeScheduler,
+  ) {}
+
+  currentProcessingTime(): number {
+    return this.scheduler.now();
+  }
+
+  registerEventTimeTimer(namespace: N, nsId: unknown, time: number): void {
+    this.eventTimers.register(time, this.keys.currentKey, this.keys.currentMapKey, namespace, nsId);
+  }
+
+  deleteEventTimeTimer(nsId: unknown, time: number): void {
+    this.eventTimers.delete(time, this.keys.currentMapKey, nsId);
+  }
+
+  registerProcessingTimeTimer(namespace: N, nsId: unknown, time: number): void {
+    this.processingTimers.register(time, this.keys.currentKey, this.keys.currentMapKey, namespace, nsId);
+    if (!this.deferProcessingTime && time < this.wakeupAt) this.scheduleWakeup();
+  }
+
+  deleteProcessingTimeTimer(nsId: unknown, time: number): void {
+    this.processingTimers.delete(time, this.keys.currentMapKey, nsId);
+  }
+
+  /** Fires every event-time timer up to `watermark`, earliest first. */
+  advanceWatermark(watermark: number): void {
+    this.currentWatermark = watermark;
+    this.eventTimers.fireUntil(watermark, this.fireEventTime);
+  }
+
+  /** Batch mode: fires every processing-time timer, as if time jumped to the end. */
+  fireAllProcessingTimers(): void {
+    this.processingTimers.fireUntil(Number.POSITIVE_INFINITY, this.fireProcessingTime);
+  }
+
+  get eventTimerCount(): number {
+    return this.eventTimers.size;
+  }
+
+  get processingTimerCount(): number {
+    return this.processingTimers.size;
+  }
+
+  clear(): void {
+    this.eventTimers.clear();
+    this.processingTimers.clear();
+  }
+
+  close(): void {
+    this.cancelWakeup?.();
+    this.cancelWakeup = undefined;
+    this.wakeupAt = Number.POSITIVE_INFINITY;
+  }
+
+  private readonly fireEventTime = (key: unknown, mapKey: unknown, namespace: N, time: number): void => {
+    this.keys.setCurrentKeyAndMapKey(key, mapKey);
+    this.target.onEventTime(key, namespace, time);
+  };
+
+  private readonly fireProcessingTime = (key: unknown, mapKey: unknown, namespace: N, time: number): void => {
+    this.keys.setCurrentKeyAndMapKey(key, mapKey);
+    this.target.onProcessingTime(key, namespace, time);
+  };
+
+  private scheduleWakeup(): void {
+    const next = this.processingTimers.peekTime();
+    if (next === undefined || next >= this.wakeupAt) return;
+    this.cancelWakeup?.();
+    this.wakeupAt = next;
+    this.cancelWakeup = this.scheduler.schedule(next, this.onWakeup);
+  }
+
+  private readonly onWakeup = (): void => {
+    this.cancelWakeup = undefined;
+    this.wakeupAt = Number.POSITIVE_INFINITY;
+    this.processingTimers.fireUntil(this.scheduler.now(), this.fireProcessingTime);
+    this.scheduleWakeup();
+  };
+}

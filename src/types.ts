@@ -1,0 +1,102 @@
+/**
+ * The core protocol of sluice: what flows between operators, and the contract an operator implements.
+ * Types only — no logic lives here.
+ *
+ * Every task handles four kinds of input, in order per channel: a batch of records, a watermark, a
+ * watermark status (idle/active), and the end of input. Checkpoint barriers join them with the
+ * exactly-once work.
+ */
+
+/** Event time or processing time, in epoch milliseconds. */
+export type Timestamp = number;
+
+/** The timestamp a record carries before a timestamp assigner has seen it (Flink: `Long.MIN_VALUE`). */
+export const NO_TIMESTAMP: Timestamp = Number.NaN;
+
+/** The watermark before any has been seen. */
+export const MIN_WATERMARK: Timestamp = Number.NEGATIVE_INFINITY;
+
+/** The final watermark a bounded input emits, so that every event-time window and timer fires. */
+export const MAX_WATERMARK: Timestamp = Number.POSITIVE_INFINITY;
+
+/**
+ * Records with their timestamps. Only indices below `length` are valid. A batch is owned by the
+ * operator that emitted it and reused after the downstream call returns: read it, never keep it.
+ */
+export interface Batch<T> {
+  readonly values: T[];
+  /** One timestamp per record; `NaN` where the record has none. */
+  readonly timestamps: Float64Array;
+  readonly length: number;
+}
+
+/** Where a user function hands its results. */
+export interface Collector<T> {
+  collect(value: T): void;
+}
+
+/** Identifies a side output: `sideOutput<Bid>('late')`. */
+export interface OutputTag<T> {
+  readonly id: string;
+  /** Phantom field that carries the element type; never set. */
+  readonly __type?: T;
+}
+
+/** The output side of an operator: records, watermarks and side outputs, batched by the runtime. */
+export interface Output<T> {
+  collect(value: T, timestamp: Timestamp): void;
+  sideOutput<S>(tag: OutputTag<S>, value: S, timestamp: Timestamp): void;
+  emitWatermark(watermark: Timestamp): void;
+  emitIdle(idle: boolean): void;
+}
+
+/**
+ * A stream operator. The runtime calls `open` once, then the input methods in channel order, then
+ * `finish` after every input has ended, then `close`. `processWatermark` receives the operator's
+ * combined input watermark (minimum over active inputs), only when it advances.
+ */
+export interface Operator<I, O> {
+  open(context: OperatorContext<O>): void;
+  processBatch(batch: Batch<I>, input: number): void;
+  processWatermark(watermark: Timestamp): void;
+  processIdle(idle: boolean): void;
+  endInput(input: number): void;
+  finish(): void;
+  close(): void;
+}
+
+/** What the runtime gives an operator when it opens. */
+export interface OperatorContext<O> {
+  readonly name: string;
+  readonly uid: string | undefined;
+  readonly output: Output<O>;
+  readonly services: RuntimeServices;
+  /**
+   * Runs `callback` once processing time reaches `at`, as a task of this operator: an error fails
+   * the job, and outputs are flushed afterwards. Returns a function that cancels it.
+   */
+  scheduleProcessingTime(at: Timestamp, callback: () => void): () => void;
+}
+
+/** Runtime-wide services an operator may use. */
+export interface RuntimeServices {
+  readonly clock: Clock;
+  readonly maxParallelism: number;
+  readonly runtimeMode: RuntimeMode;
+  readonly autoWatermarkInterval: number;
+  /** Runs `fn` where an error fails the job (timer and clock callbacks). */
+  guard(fn: () => void): void;
+}
+
+/** `streaming` processes records as they arrive; `batch` processes bounded input key by key. */
+export type RuntimeMode = 'streaming' | 'batch';
+
+/** Processing time. Injectable so tests drive it. */
+export interface Clock {
+  now(): Timestamp;
+  /** Runs `callback` once `now() >= at`. Returns a function that cancels it. */
+  schedule(at: Timestamp, callback: () => void): () => void;
+}
+
+/** A job's lifecycle (Flink's JobStatus, reduced). */
+export type JobStatus = 'created' | 'running' | 'finished' | 'failed' | 'canceled';
