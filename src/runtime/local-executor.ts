@@ -265,6 +265,9 @@ export class LocalExecutor implements JobHandle {
     let waiting = 0;
     let sliceStart = monotonicNow();
     try {
+      // The caller gets a running handle back before anything is processed.
+      await yieldToEventLoop();
+      sliceStart = monotonicNow();
       while (this.status === 'running') {
         if (this.pendingWrites.size > 0) {
           const t0 = monotonicNow();
