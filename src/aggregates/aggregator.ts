@@ -10,7 +10,7 @@ export interface Aggregator<T, ACC, R> extends AggregateFunction<T, ACC, R> {
 }
 
 /** The result type of an aggregator. */
-export type AggregatorResult<A> = A extends Aggregator<never, never, infer R> ? R : never;
+export type AggregatorResult<A> = A extends { getResult(accumulator: never): infer R } ? R : never;
 
 /** A window result: the key, the window `[start, end)` and one field per named aggregate. */
 export type WindowResult<K, R> = { key: K; start: number; end: number } & R;

@@ -85,7 +85,6 @@ export class Stream<T> {
     op8: UnaryFunction<G, H>,
     op9: UnaryFunction<H, I>,
   ): I;
-  pipe(...steps: Array<UnaryFunction<never, unknown>>): unknown;
   pipe(...steps: Array<UnaryFunction<never, unknown>>): unknown {
     return pipeFromArray(steps as Array<UnaryFunction<unknown, unknown>>)(this);
   }

@@ -1,11 +1,17 @@
+import type { Observable } from 'rxjs';
 import type { ReadResult, Source, SourceContext, SourceOutput, SourceReader } from './source';
 
-/** The part of an RxJS `Observable` (or any TC39-style observable) a source needs. */
-export interface Subscribable<T> {
-  subscribe(observer: { next: (value: T) => void; error: (err: unknown) => void; complete: () => void }): {
-    unsubscribe(): void;
-  };
-}
+/**
+ * What a source needs of an RxJS `Observable` (or any observable with the same `subscribe`). The
+ * `Observable` type is imported for inference only; rxjs is not loaded by this module.
+ */
+export type Subscribable<T> =
+  | Observable<T>
+  | {
+      subscribe(observer: { next: (value: T) => void; error: (err: unknown) => void; complete: () => void }): {
+        unsubscribe(): void;
+      };
+    };
 
 /**
  * A source over an RxJS `Observable`. Observables push and cannot be slowed, so values wait in a

@@ -5,7 +5,7 @@ import { ConfigurationError } from '../errors';
 import type { AggregateFunction } from '../state/descriptors';
 
 /** Named aggregates: `{ n: count(), total: sum(b => b.price) }`. */
-export type NamedAggregates<T> = Readonly<Record<string, Aggregator<T, never, unknown>>>;
+export type NamedAggregates<T> = Readonly<Record<string, Aggregator<T, unknown, unknown>>>;
 
 /** The fields a set of named aggregates produces. */
 export type AggregateResults<A> = { -readonly [N in keyof A]: AggregatorResult<A[N]> };

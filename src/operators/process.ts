@@ -2,7 +2,7 @@ import { KeyedStream } from '../api/keyed-stream';
 import type { OperatorOptions, Stream } from '../api/stream';
 import { WindowedStream, type ProcessWindowFunction } from '../api/windowed-stream';
 import { ConfigurationError } from '../errors';
-import type { KeyedProcessFunction, ProcessFunction } from './process-function';
+import type { KeyedProcessFunction } from './process-function';
 import { KeyedProcessOperator, ProcessOperator, type ElementHandler, type ProcessSpec } from './process-operator';
 
 /**
@@ -18,14 +18,14 @@ import { KeyedProcessOperator, ProcessOperator, type ElementHandler, type Proces
  *   onTimer(ts, ctx, out) { out.collect(`${ctx.getCurrentKey()} idle at ${ts}`); },
  * })
  */
-export function process<T, K, O>(
+export function process<T, O, K = unknown>(
+  fn: KeyedProcessFunction<K, T, O>,
+  options?: OperatorOptions,
+): (source: Stream<T>) => Stream<O>;
+export function process<T, O, K = unknown>(
   fn: ProcessWindowFunction<T, K, O>,
   options?: OperatorOptions,
 ): (source: WindowedStream<T, K>) => Stream<O>;
-export function process<T, O, K = unknown>(
-  fn: KeyedProcessFunction<K, T, O> | ProcessFunction<T, O>,
-  options?: OperatorOptions,
-): (source: Stream<T>) => Stream<O>;
 export function process<T, O, K>(
   fn: ProcessWindowFunction<T, K, O> | KeyedProcessFunction<K, T, O>,
   options: OperatorOptions = {},

@@ -7,7 +7,8 @@ import { OperatorError } from '../errors';
  */
 export class KeySelector<T, K> {
   constructor(
-    readonly fn: (value: T) => K,
+    // Method-signature type: a stream of Bid stays usable where a stream of unknown is expected.
+    readonly fn: { select(value: T): K }['select'],
     readonly name: string,
     readonly uid: string | undefined,
   ) {}

@@ -1,4 +1,5 @@
 import type { AggregateFunction, ReduceFunction, StateTtlConfig } from './descriptors';
+import { mapKeyOf } from './key-groups';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state';
 
 /** The namespace of state that is not scoped to a window. */
@@ -54,6 +55,17 @@ abstract class HeapState<V> {
   /** Merges the namespaces `sources` into `target` (session windows). */
   abstract mergeNamespaces(target: unknown, sources: readonly unknown[]): void;
 
+  /** The current key's namespace map, created when `create` and missing. */
+  protected namespaces(create: boolean): Map<unknown, unknown> | undefined {
+    const key = this.scope.currentMapKey;
+    let byNs = this.table.get(key);
+    if (byNs === undefined && create) {
+      byNs = new Map();
+      this.table.set(key, byNs);
+    }
+    return byNs;
+  }
+
   protected getRaw(): V | undefined {
     const stored = this.table.get(this.scope.currentMapKey)?.get(this.namespace);
     if (stored === undefined) return undefined;
@@ -61,9 +73,9 @@ abstract class HeapState<V> {
     const s = stored as Stamped<V>;
     const now = this.scope.now();
     if (s.t + this.ttlMs <= now) {
-      if (this.returnExpired) return s.v;
+      // Flink cleans up an expired value when it reads it, and returns it this once if asked to.
       this.clear();
-      return undefined;
+      return this.returnExpired ? s.v : undefined;
     }
     if (this.refreshOnRead) s.t = now;
     return s.v;
@@ -112,7 +124,10 @@ export class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
 
   value(): T | undefined {
     const v = this.getRaw();
-    return v === undefined ? this.defaultValue : v;
+    if (v !== undefined) return v;
+    const d = this.defaultValue;
+    // Flink hands out a copy of the default, so no key can change it for the others.
+    return typeof d === 'object' && d !== null ? structuredClone(d) : d;
   }
 
   update(value: T): void {
@@ -133,8 +148,13 @@ export class HeapListState<T> extends HeapState<Array<T | Stamped<T>>> implement
     if (this.ttlMs === 0) return (list as T[]).slice();
     const now = this.scope.now();
     const live: Array<Stamped<T>> = [];
+    const out: T[] = [];
     for (const e of list as Array<Stamped<T>>) {
-      if (e.t + this.ttlMs > now || this.returnExpired) {
+      const unexpired = e.t + this.ttlMs > now;
+      // Expired elements are dropped (returned this once under ReturnExpiredIfNotCleanedUp) and
+      // never refreshed, as in Flink's TtlListState.
+      if (unexpired || this.returnExpired) out.push(e.v);
+      if (unexpired) {
         if (this.refreshOnRead) e.t = now;
         live.push(e);
       }
@@ -143,14 +163,20 @@ export class HeapListState<T> extends HeapState<Array<T | Stamped<T>>> implement
       if (live.length === 0) this.clear();
       else this.writeStored(live);
     }
-    return live.map((e) => e.v);
+    return out;
   }
 
   add(value: T): void {
+    this.append(value);
+  }
+
+  /** Adds `value`; returns whether the list existed before. */
+  append(value: T): boolean {
     const list = this.getRawList();
     const item = this.ttlMs === 0 ? value : { v: value, t: this.scope.now() };
     if (list === undefined) this.writeStored([item]);
     else list.push(item);
+    return list !== undefined;
   }
 
   addAll(values: Iterable<T>): void {
@@ -181,18 +207,25 @@ export class HeapListState<T> extends HeapState<Array<T | Stamped<T>>> implement
   }
 }
 
-/** Map state; with TTL every entry carries its own timestamp, as in Flink. */
-export class HeapMapState<UK, UV> extends HeapState<Map<unknown, UV | Stamped<UV>>> implements MapState<UK, UV> {
-  private readonly userKeys = new Map<unknown, UK>();
+interface MapEntry<UK, UV> {
+  readonly k: UK;
+  v: UV;
+  t: number;
+}
 
+/**
+ * Map state; with TTL every entry carries its own timestamp, as in Flink. User keys are stored
+ * under the same canonical form as stream keys (`mapKeyOf`), each entry keeping its original key.
+ */
+export class HeapMapState<UK, UV> extends HeapState<Map<unknown, MapEntry<UK, UV>>> implements MapState<UK, UV> {
   get(key: UK): UV | undefined {
-    return this.read(this.rawMap(false), key);
+    const m = this.rawMap(false);
+    return m === undefined ? undefined : this.read(m, mapKeyOf(key));
   }
 
   put(key: UK, value: UV): void {
-    const m = this.rawMap(true)!;
-    const mk = this.userKey(key);
-    m.set(mk, this.ttlMs === 0 ? value : { v: value, t: this.scope.now() });
+    const t = this.ttlMs === 0 ? 0 : this.scope.now();
+    this.rawMap(true)!.set(mapKeyOf(key), { k: key, v: value, t });
   }
 
   putAll(entries: Iterable<readonly [UK, UV]>): void {
@@ -202,7 +235,7 @@ export class HeapMapState<UK, UV> extends HeapState<Map<unknown, UV | Stamped<UV
   remove(key: UK): void {
     const m = this.rawMap(false);
     if (m === undefined) return;
-    m.delete(this.userKey(key));
+    m.delete(mapKeyOf(key));
     if (m.size === 0) this.clear();
   }
 
@@ -214,9 +247,9 @@ export class HeapMapState<UK, UV> extends HeapState<Map<unknown, UV | Stamped<UV
     const m = this.rawMap(false);
     if (m === undefined) return [];
     const out: Array<[UK, UV]> = [];
-    for (const mk of [...m.keys()]) {
-      const v = this.read(m, mk, true);
-      if (v !== undefined) out.push([this.userKeys.get(mk) ?? (mk as UK), v]);
+    for (const [mk, entry] of [...m]) {
+      const v = this.read(m, mk);
+      if (v !== undefined) out.push([entry.k, v]);
     }
     return out;
   }
@@ -237,8 +270,8 @@ export class HeapMapState<UK, UV> extends HeapState<Map<unknown, UV | Stamped<UV
     throw new Error(`MapState "${this.name}" cannot be merged`);
   }
 
-  private rawMap(create: boolean): Map<unknown, UV | Stamped<UV>> | undefined {
-    let m = this.readStored() as Map<unknown, UV | Stamped<UV>> | undefined;
+  private rawMap(create: boolean): Map<unknown, MapEntry<UK, UV>> | undefined {
+    let m = this.readStored() as Map<unknown, MapEntry<UK, UV>> | undefined;
     if (m === undefined && create) {
       m = new Map();
       this.writeStored(m);
@@ -246,30 +279,17 @@ export class HeapMapState<UK, UV> extends HeapState<Map<unknown, UV | Stamped<UV
     return m;
   }
 
-  private userKey(key: UK): unknown {
-    if (typeof key === 'object' && key !== null) {
-      const mk = JSON.stringify(key);
-      this.userKeys.set(mk, key);
-      return mk;
-    }
-    return key;
-  }
-
-  private read(m: Map<unknown, UV | Stamped<UV>> | undefined, key: unknown, isMapKey = false): UV | undefined {
-    if (m === undefined) return undefined;
-    const mk = isMapKey ? key : this.userKey(key as UK);
-    const stored = m.get(mk);
-    if (stored === undefined || this.ttlMs === 0) return stored as UV | undefined;
-    const s = stored as Stamped<UV>;
+  private read(m: Map<unknown, MapEntry<UK, UV>>, mk: unknown): UV | undefined {
+    const entry = m.get(mk);
+    if (entry === undefined || this.ttlMs === 0) return entry?.v;
     const now = this.scope.now();
-    if (s.t + this.ttlMs <= now) {
-      if (this.returnExpired) return s.v;
+    if (entry.t + this.ttlMs <= now) {
       m.delete(mk);
       if (m.size === 0) this.clear();
-      return undefined;
+      return this.returnExpired ? entry.v : undefined;
     }
-    if (this.refreshOnRead) s.t = now;
-    return s.v;
+    if (this.refreshOnRead) entry.t = now;
+    return entry.v;
   }
 }
 
@@ -289,8 +309,14 @@ export class HeapReducingState<T> extends HeapState<T> implements ReducingState<
   }
 
   add(value: T): void {
+    this.append(value);
+  }
+
+  /** Adds `value`; returns whether a value existed before. */
+  append(value: T): boolean {
     const current = this.getRaw();
     this.setRaw(current === undefined ? value : this.reduce(current, value));
+    return current !== undefined;
   }
 
   mergeNamespaces(target: unknown, sources: readonly unknown[]): void {
@@ -331,8 +357,29 @@ export class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implement
   }
 
   add(value: IN): void {
-    const acc = this.getRaw();
-    this.setRaw(this.fn.add(value, acc === undefined ? this.fn.createAccumulator() : acc));
+    this.append(value);
+  }
+
+  /**
+   * Adds `value`; returns whether an accumulator existed before. Without TTL this is the window
+   * hot path: one lookup of the key, one of the namespace, and no write back when the function
+   * mutated the accumulator in place.
+   */
+  append(value: IN): boolean {
+    if (this.ttlMs !== 0) {
+      const acc = this.getRaw();
+      this.setRaw(this.fn.add(value, acc === undefined ? this.fn.createAccumulator() : acc));
+      return acc !== undefined;
+    }
+    const byNs = this.namespaces(true)!;
+    const acc = byNs.get(this.namespace) as ACC | undefined;
+    if (acc === undefined) {
+      byNs.set(this.namespace, this.fn.add(value, this.fn.createAccumulator()));
+      return false;
+    }
+    const next = this.fn.add(value, acc);
+    if (next !== acc) byNs.set(this.namespace, next);
+    return true;
   }
 
   mergeNamespaces(target: unknown, sources: readonly unknown[]): void {

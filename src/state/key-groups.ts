@@ -88,10 +88,14 @@ export function keyGroupRangeForOperator(
 
 /**
  * The value under which a key is stored: primitives as they are (Map's SameValueZero), arrays and
- * objects as a canonical string so that equal tuples are one key.
+ * objects as a canonical string so that equal tuples are one key. Object keys get a "\u0000o"
+ * prefix and strings that start with "\u0000" a "\u0000s" prefix, so that no string key can
+ * collide with an object key (the string '["a",1]' is not the tuple ['a', 1]).
  */
 export function mapKeyOf(key: unknown): unknown {
-  return typeof key === 'object' && key !== null ? canonicalKey(key) : key;
+  if (typeof key === 'object' && key !== null) return `\u0000o${canonicalKey(key)}`;
+  if (typeof key === 'string' && key.startsWith('\u0000')) return `\u0000s${key}`;
+  return key;
 }
 
 /** A canonical, type-preserving string for composite keys: object fields sorted, bigints marked. */

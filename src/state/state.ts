@@ -1,3 +1,12 @@
+import type {
+  AggregatingStateDescriptor,
+  AnyStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './descriptors';
+
 /** Keyed state handles, scoped to the key of the record being processed (Flink's state interfaces). */
 
 export interface ValueState<T> {
@@ -39,3 +48,17 @@ export interface AggregatingState<IN, OUT> {
   add(value: IN): void;
   clear(): void;
 }
+
+/** The state handle a descriptor gives: `StateFor<ValueStateDescriptor<number>>` is `ValueState<number>`. */
+export type StateFor<D extends AnyStateDescriptor> =
+  D extends ValueStateDescriptor<infer T>
+    ? ValueState<T>
+    : D extends ListStateDescriptor<infer T>
+      ? ListState<T>
+      : D extends MapStateDescriptor<infer UK, infer UV>
+        ? MapState<UK, UV>
+        : D extends ReducingStateDescriptor<infer T>
+          ? ReducingState<T>
+          : D extends AggregatingStateDescriptor<infer IN, unknown, infer OUT>
+            ? AggregatingState<IN, OUT>
+            : never;

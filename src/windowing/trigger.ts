@@ -1,5 +1,5 @@
 import type { AnyStateDescriptor } from '../state/descriptors';
-import type { AnyHeapState } from '../state/heap-state';
+import type { StateFor } from '../state/state';
 import type { TimeWindow } from './time-window';
 
 /** What a trigger decides (Flink's `TriggerResult`). */
@@ -24,7 +24,7 @@ export interface TriggerContext {
   deleteEventTimeTimer(time: number): void;
   deleteProcessingTimeTimer(time: number): void;
   /** State scoped to the current key and window. */
-  getPartitionedState<S extends AnyHeapState>(descriptor: AnyStateDescriptor): S;
+  getPartitionedState<D extends AnyStateDescriptor>(descriptor: D): StateFor<D>;
 }
 
 export interface OnMergeContext extends TriggerContext {

@@ -1,11 +1,13 @@
 import { ValueStateDescriptor, type AnyStateDescriptor } from '../state/descriptors';
-import type { AnyHeapState, HeapAggregatingState, HeapListState, HeapReducingState, HeapValueState } from '../state/heap-state';
+import type { StateFor } from '../state/state';
+import type { HeapAggregatingState, HeapListState, HeapReducingState, HeapValueState } from '../state/heap-state';
 import { KeyedOperator } from '../runtime/keyed-operator';
 import type { KeySelector } from '../runtime/key-selector';
 import type { Batch, OperatorContext, OutputTag } from '../types';
 import { MergingWindowSet } from './merging-window-set';
 import type { TimeWindow } from './time-window';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from './trigger';
+import { eventTimeTrigger } from './triggers/event-time';
 import type { WindowAssigner } from './window-assigner';
 
 /** What a window function may use besides the window's contents. */
@@ -14,9 +16,9 @@ export interface WindowFunctionContext {
   currentWatermark(): number;
   currentProcessingTime(): number;
   /** State scoped to the key and this window. */
-  windowState<S extends AnyHeapState>(descriptor: AnyStateDescriptor): S;
+  windowState<D extends AnyStateDescriptor>(descriptor: D): StateFor<D>;
   /** State scoped to the key, across windows. */
-  globalState<S extends AnyHeapState>(descriptor: AnyStateDescriptor): S;
+  globalState<D extends AnyStateDescriptor>(descriptor: D): StateFor<D>;
   output<X>(tag: OutputTag<X>, value: X): void;
 }
 
@@ -64,6 +66,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
   private readonly allowedLateness: number;
   private readonly lateOutput: OutputTag<T> | undefined;
   private readonly merging: boolean;
+  private readonly eventTimeTrigger: boolean;
 
   // Runtime objects, created in open() and reused for every element (Flink's one mutable context).
   private contents!: ContentsState;
@@ -81,6 +84,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
     this.allowedLateness = spec.allowedLateness;
     this.lateOutput = spec.lateOutput;
     this.merging = spec.assigner.mergeWindows !== undefined;
+    this.eventTimeTrigger = spec.trigger === eventTimeTrigger() && spec.assigner.isEventTime;
   }
 
   override open(context: OperatorContext<O>): void {
@@ -119,7 +123,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
         'the record has no timestamp. Event-time windows need timestamps: add watermarks({ timestamp: ... }) before keyBy, or use processing-time windows',
       );
     }
-    const windows = this.assigner.assignWindows(value, timestamp, this.context.services.clock.now());
+    const windows = this.assigner.assignWindows(value, timestamp, this.assigner.isEventTime ? timestamp : this.context.services.clock.now());
     const ctx = this.ctx;
     const key = this.backend.currentKey;
     let isSkippedElement = true;
@@ -170,7 +174,10 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
         if (this.isWindowLate(window)) continue;
         isSkippedElement = false;
         this.contents.setCurrentNamespace(this.nsId(window));
-        this.contents.add(value);
+        const existed = this.contents.append(value);
+        // Flink's EventTimeTrigger would re-register the timers this window already has and
+        // return CONTINUE: skip the call while the window holds state and has not fired.
+        if (existed && this.eventTimeTrigger && window.maxTimestamp() > this.timers.currentWatermark) continue;
         ctx.key = key;
         ctx.window = window;
         const result = this.trigger.onElement(value, timestamp, window, ctx);
@@ -339,10 +346,10 @@ class WindowContext implements OnMergeContext, WindowFunctionContext {
     this.op.timerService.deleteProcessingTimeTimer(this.op.nsId(this.window), time);
   }
 
-  getPartitionedState<S extends AnyHeapState>(descriptor: AnyStateDescriptor): S {
+  getPartitionedState<D extends AnyStateDescriptor>(descriptor: D): StateFor<D> {
     const state = this.op.stateBackend.getState(descriptor);
     state.setCurrentNamespace(this.op.nsId(this.window));
-    return state as S;
+    return state as unknown as StateFor<D>;
   }
 
   mergePartitionedState(descriptor: AnyStateDescriptor): void {
@@ -354,14 +361,14 @@ class WindowContext implements OnMergeContext, WindowFunctionContext {
     );
   }
 
-  windowState<S extends AnyHeapState>(descriptor: AnyStateDescriptor): S {
-    return this.getPartitionedState<S>(descriptor);
+  windowState<D extends AnyStateDescriptor>(descriptor: D): StateFor<D> {
+    return this.getPartitionedState(descriptor);
   }
 
-  globalState<S extends AnyHeapState>(descriptor: AnyStateDescriptor): S {
+  globalState<D extends AnyStateDescriptor>(descriptor: D): StateFor<D> {
     const state = this.op.stateBackend.getState(descriptor);
     state.setCurrentNamespace(null);
-    return state as S;
+    return state as unknown as StateFor<D>;
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {

@@ -102,28 +102,28 @@ describe('connect', () => {
     const env = new StreamEnvironment();
     const orders = env.fromArray<Order>([{ id: 'o1', amount: 10 }, { id: 'o2', amount: 5 }]).pipe(keyBy((o) => o.id));
     const payments = env.fromArray<Payment>([{ orderId: 'o2', paid: 5 }, { orderId: 'o1', paid: 10 }, { orderId: 'o3', paid: 1 }]).pipe(keyBy((p) => p.orderId));
-    const pending = new ValueStateDescriptor<Order>('order');
-    const early = new ValueStateDescriptor<Payment>('payment');
+    const pendingOrder = new ValueStateDescriptor<Order>('order');
+    const earlyPayment = new ValueStateDescriptor<Payment>('payment');
+    let order!: ValueState<Order>;
+    let payment!: ValueState<Payment>;
     const out = await orders
       .pipe(
         connect<Order, Payment, string, string>(payments, {
-          order: undefined as ValueState<Order> | undefined,
-          payment: undefined as ValueState<Payment> | undefined,
           open(rc) {
-            this.order = rc.getState(pending);
-            this.payment = rc.getState(early);
+            order = rc.getState(pendingOrder);
+            payment = rc.getState(earlyPayment);
           },
-          processElement1(o, ctx, out) {
-            const p = this.payment!.value();
-            if (p !== undefined) out.collect(`${ctx.getCurrentKey()} paid ${p.paid}/${o.amount}`);
-            else this.order!.update(o);
+          processElement1(o, ctx, collector) {
+            const p = payment.value();
+            if (p !== undefined) collector.collect(`${ctx.getCurrentKey()} paid ${p.paid}/${o.amount}`);
+            else order.update(o);
           },
-          processElement2(p, ctx, out) {
-            const o = this.order!.value();
-            if (o !== undefined) out.collect(`${ctx.getCurrentKey()} paid ${p.paid}/${o.amount}`);
-            else this.payment!.update(p);
+          processElement2(p, ctx, collector) {
+            const o = order.value();
+            if (o !== undefined) collector.collect(`${ctx.getCurrentKey()} paid ${p.paid}/${o.amount}`);
+            else payment.update(p);
           },
-        } as never),
+        }),
       )
       .collect();
     expect(out.sort()).toEqual(['o1 paid 10/10', 'o2 paid 5/5']);

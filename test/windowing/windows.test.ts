@@ -241,7 +241,7 @@ describe('global windows and triggers', () => {
     const threshold: Trigger<number> = {
       name: 'Threshold(10)',
       onElement(v, _ts, _w, ctx) {
-        const s = ctx.getPartitionedState<{ add(x: number): void; get(): number | undefined; clear(): void }>(total);
+        const s = ctx.getPartitionedState(total);
         s.add(v);
         if (s.get()! >= 10) {
           s.clear();
@@ -252,7 +252,7 @@ describe('global windows and triggers', () => {
       onEventTime: () => TriggerResult.CONTINUE,
       onProcessingTime: () => TriggerResult.CONTINUE,
       clear(_w, ctx) {
-        ctx.getPartitionedState<{ clear(): void }>(total).clear();
+        ctx.getPartitionedState(total).clear();
       },
     };
     const rows = await fromArray([4, 5, 6, 1, 9, 3])

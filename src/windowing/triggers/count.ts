@@ -1,6 +1,5 @@
 import { ConfigurationError } from '../../errors';
 import { ReducingStateDescriptor } from '../../state/descriptors';
-import type { HeapReducingState } from '../../state/heap-state';
 import type { TimeWindow } from '../time-window';
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from '../trigger';
 
@@ -14,7 +13,7 @@ class CountTrigger implements Trigger<unknown> {
   }
 
   onElement(_e: unknown, _ts: number, _w: TimeWindow, ctx: TriggerContext): TriggerResult {
-    const count = ctx.getPartitionedState<HeapReducingState<number>>(this.countState);
+    const count = ctx.getPartitionedState(this.countState);
     count.add(1);
     if (count.get()! >= this.maxCount) {
       count.clear();
@@ -32,7 +31,7 @@ class CountTrigger implements Trigger<unknown> {
   }
 
   clear(_w: TimeWindow, ctx: TriggerContext): void {
-    ctx.getPartitionedState<HeapReducingState<number>>(this.countState).clear();
+    ctx.getPartitionedState(this.countState).clear();
   }
 
   canMerge(): boolean {

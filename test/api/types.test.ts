@@ -1,0 +1,84 @@
+// Type-level checks of the public API: pipeable operators infer their results without annotations
+// (`npm run typecheck` runs these; at run time they are no-ops).
+import { Subject } from 'rxjs';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  StreamEnvironment,
+  ValueStateDescriptor,
+  aggregate,
+  count,
+  keyBy,
+  max,
+  process,
+  sum,
+  tap,
+  tumbling,
+  union,
+  watermarks,
+  window,
+  type Stream,
+  type ValueState,
+  type WindowResult,
+} from '../../src/index';
+
+interface Bid {
+  readonly auction: number;
+  readonly price: number;
+  readonly ts: number;
+}
+
+const env = new StreamEnvironment();
+const bids = env.fromArray<Bid>([]).pipe(watermarks({ timestamp: (b) => b.ts }));
+
+describe('inferred types', () => {
+  it('named aggregates give one typed field each', () => {
+    const rows = bids.pipe(
+      keyBy((b) => b.auction),
+      window(tumbling(10_000)),
+      aggregate({ bids: count(), total: sum((b) => b.price), top: max((b) => b.price) }),
+    );
+    expectTypeOf(rows).toEqualTypeOf<Stream<WindowResult<number, { bids: number; total: number; top: number }>>>();
+  });
+
+  it('a lone aggregate after window() names its field after itself, with the key type', () => {
+    expectTypeOf(bids.pipe(keyBy((b) => String(b.auction)), window(tumbling(1)), count())).toEqualTypeOf<
+      Stream<WindowResult<string, { count: number }>>
+    >();
+    expectTypeOf(bids.pipe(keyBy((b) => b.auction), window(tumbling(1)), sum((b) => b.price))).toEqualTypeOf<
+      Stream<WindowResult<number, { sum: number }>>
+    >();
+  });
+
+  it('process functions are typed from their type arguments', () => {
+    const state = new ValueStateDescriptor<number>('n');
+    let n!: ValueState<number>;
+    const out = bids.pipe(
+      keyBy((b) => b.auction),
+      process<Bid, string, number>({
+        open(rc) {
+          n = rc.getState(state);
+        },
+        processElement(b, ctx, collector) {
+          n.update(b.price);
+          collector.collect(`${ctx.getCurrentKey() + 1}`);
+        },
+      }),
+    );
+    expectTypeOf(out).toEqualTypeOf<Stream<string>>();
+    const perWindow = bids.pipe(
+      keyBy((b) => b.auction),
+      window(tumbling(1)),
+      process<Bid, number, number>({
+        process(key, ctx, elements, collector) {
+          collector.collect(key + elements.length + ctx.window.start);
+        },
+      }),
+    );
+    expectTypeOf(perWindow).toEqualTypeOf<Stream<number>>();
+  });
+
+  it('RxJS subjects and unions keep the element type', () => {
+    expectTypeOf(env.fromObservable(new Subject<Bid>()).pipe(tap((b) => b.price))).toEqualTypeOf<Stream<Bid>>();
+    expectTypeOf(bids.pipe(union(bids))).toEqualTypeOf<Stream<Bid>>();
+  });
+});
