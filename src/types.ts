@@ -71,6 +71,8 @@ export interface OperatorContext<O> {
   readonly uid: string | undefined;
   readonly output: Output<O>;
   readonly services: RuntimeServices;
+  /** Watermark generators only: per-record watermarks may be coalesced (proved by the job graph). */
+  readonly coalesceWatermarks: boolean;
   /**
    * Runs `callback` once processing time reaches `at`, as a task of this operator: an error fails
    * the job, and outputs are flushed afterwards. Returns a function that cancels it.

@@ -4,6 +4,7 @@ import {
   SideOutputTransformation,
   SinkTransformation,
   type Transformation,
+  type WatermarkRole,
 } from '../graph/transformation';
 import type { StatelessStage } from '../operators/stateless-chain';
 import type { JobHandle, JobResult } from '../runtime/job-handle';
@@ -161,7 +162,12 @@ export class Stream<T> {
     name: string,
     createOperator: () => Operator<T, O>,
     options: OperatorOptions = {},
-    extra: { inputs?: readonly Transformation[]; stage?: StatelessStage; sideOutputs?: 'any' | ReadonlySet<string> } = {},
+    extra: {
+      inputs?: readonly Transformation[];
+      stage?: StatelessStage;
+      sideOutputs?: 'any' | ReadonlySet<string>;
+      watermarkRole?: WatermarkRole;
+    } = {},
   ): Stream<O> {
     const t = new OperatorTransformation(
       options.name ?? name,
@@ -171,6 +177,7 @@ export class Stream<T> {
     );
     t.uid = options.uid;
     t.sideOutputs = extra.sideOutputs;
+    if (extra.watermarkRole !== undefined) t.watermarkRole = extra.watermarkRole;
     return new Stream<O>(this.environment, t);
   }
 }

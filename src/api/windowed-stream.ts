@@ -9,6 +9,7 @@ import {
 } from '../state/descriptors';
 import type { Collector, OutputTag } from '../types';
 import type { Trigger } from '../windowing/trigger';
+import { eventTimeTrigger } from '../windowing/triggers/event-time';
 import type { WindowAssigner } from '../windowing/window-assigner';
 import {
   WindowOperator,
@@ -139,7 +140,11 @@ export class WindowedStream<T, K> {
           keySelector: keyed.keySelector as never,
         }),
       options,
-      { sideOutputs: sideOutputs ?? tags },
+      {
+        sideOutputs: sideOutputs ?? tags,
+        // A process window function can read the watermark; aggregates and reductions cannot.
+        watermarkRole: assigner.isEventTime && trigger === eventTimeTrigger() && sideOutputs !== 'any' ? 'window' : 'sensitive',
+      },
     );
   }
 }

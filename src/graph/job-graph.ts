@@ -8,6 +8,7 @@ import {
   SinkTransformation,
   SourceTransformation,
   type Transformation,
+  type WatermarkRole,
 } from './transformation';
 
 /** An input of a vertex: which vertex feeds it, through which output (main or a side output tag). */
@@ -27,6 +28,9 @@ export interface JobVertex {
   createOperator?: () => Operator<unknown, unknown>;
   /** The fused stateless stages, when this vertex is a chain of them. */
   stages?: StatelessStage[];
+  readonly watermarkRole: WatermarkRole;
+  /** For watermark generators: whether per-record watermarks may be coalesced (see below). */
+  coalesceWatermarks?: boolean;
 }
 
 export interface JobGraph {
@@ -68,6 +72,12 @@ export function buildJobGraph(sinks: readonly SinkTransformation[]): JobGraph {
       kind: t instanceof SourceTransformation ? 'source' : t instanceof SinkTransformation ? 'sink' : 'operator',
       inputs,
       transformation: t,
+      watermarkRole:
+        t instanceof SinkTransformation || (t instanceof OperatorTransformation && t.stage !== undefined)
+          ? 'transparent'
+          : t instanceof OperatorTransformation
+            ? t.watermarkRole
+            : 'sensitive',
     };
     if (t instanceof OperatorTransformation) {
       vertex.createOperator = t.createOperator;
@@ -80,7 +90,48 @@ export function buildJobGraph(sinks: readonly SinkTransformation[]): JobGraph {
   };
 
   for (const sink of sinks) visit(sink);
-  return { vertices: fuseStatelessChains(vertices) };
+  const fused = fuseStatelessChains(vertices);
+  markWatermarkCoalescing(fused);
+  return { vertices: fused };
+}
+
+/**
+ * A watermark generator emitting per record may hold a watermark back until the batch ends, or
+ * until a record arrives that is not strictly ahead of it (`ts <= watermark + 1`), when that is
+ * invisible downstream: a record ahead of the watermark is never late, never makes an event-time
+ * trigger fire at once, and never touches a session window the watermark is about to close, so a
+ * built-in event-time window treats it the same either way; stateless operators, unions and sinks
+ * ignore watermarks. Window results, though, are behind the watermark, so after a window only
+ * watermark-transparent operators may follow. Anything else — process functions, custom
+ * triggers — sees every per-record watermark.
+ */
+function markWatermarkCoalescing(vertices: readonly JobVertex[]): void {
+  const consumers = new Map<JobVertex, JobVertex[]>();
+  for (const v of vertices) {
+    for (const i of v.inputs) {
+      const list = consumers.get(i.from) ?? [];
+      list.push(v);
+      consumers.set(i.from, list);
+    }
+  }
+  const safe = (v: JobVertex, afterWindow: boolean): boolean => {
+    for (const c of consumers.get(v) ?? []) {
+      switch (c.watermarkRole) {
+        case 'generator':
+          break;
+        case 'transparent':
+          if (!safe(c, afterWindow)) return false;
+          break;
+        case 'window':
+          if (afterWindow || !safe(c, true)) return false;
+          break;
+        default:
+          return false;
+      }
+    }
+    return true;
+  };
+  for (const v of vertices) if (v.watermarkRole === 'generator') v.coalesceWatermarks = safe(v, false);
 }
 
 function fuseStatelessChains(vertices: JobVertex[]): JobVertex[] {

@@ -26,5 +26,6 @@ export function unionWith<T>(others: Array<Stream<T>>, options: OperatorOptions)
   return (source) =>
     source.transform<T>('union', () => new UnionOperator<T>(), options, {
       inputs: [source.transformation, ...others.map((o) => o.transformation)],
+      watermarkRole: 'transparent',
     });
 }

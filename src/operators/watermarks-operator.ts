@@ -21,6 +21,9 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
   private batchMode = false;
   private currentWatermark = Number.NEGATIVE_INFINITY;
   private idle = false;
+  /** While a batch is processed with coalescing on: hold watermarks back instead of emitting. */
+  private holding = false;
+  private held = false;
   private cancelPeriodic: (() => void) | undefined;
 
   constructor(private readonly strategy: WatermarkStrategy<T>) {
@@ -46,6 +49,7 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
     const output = this.output;
     const generator = this.generator;
     const emitPerRecord = this.perRecord && !this.batchMode;
+    this.holding = emitPerRecord && this.context.coalesceWatermarks;
     let i = 0;
     try {
       for (; i < batch.length; i++) {
@@ -54,14 +58,25 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
         if (typeof ts !== 'number' || !Number.isFinite(ts)) {
           throw new Error(`the timestamp function returned ${typeof ts === 'number' ? ts : `${typeof ts} ${String(ts)}`}; event time must be a finite number of epoch ms`);
         }
+        // A record not strictly ahead of a held watermark must see it first (see job-graph.ts).
+        if (this.held && ts <= this.currentWatermark + 1) this.releaseHeld();
         output.collect(value, ts);
         if (this.batchMode) continue;
         generator.onEvent(value, ts, this);
         if (emitPerRecord) generator.onPeriodicEmit(this);
       }
     } catch (cause) {
+      this.holding = false;
       throw this.failure(values[i], cause);
     }
+    this.holding = false;
+    if (this.held) this.releaseHeld();
+  }
+
+  private releaseHeld(): void {
+    this.held = false;
+    if (this.idle) this.markActive();
+    this.output.emitWatermark(this.currentWatermark);
   }
 
   override processWatermark(watermark: Timestamp): void {
@@ -82,6 +97,10 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
   emitWatermark(watermark: Timestamp): void {
     if (watermark <= this.currentWatermark) return;
     this.currentWatermark = watermark;
+    if (this.holding) {
+      this.held = true;
+      return;
+    }
     if (this.idle) this.markActive();
     this.output.emitWatermark(watermark);
   }

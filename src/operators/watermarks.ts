@@ -12,5 +12,5 @@ import { WatermarksOperator } from './watermarks-operator';
  */
 export function watermarks<T>(strategy: WatermarkStrategy<T>, options: OperatorOptions = {}): (source: Stream<T>) => Stream<T> {
   validateWatermarkStrategy(strategy);
-  return (source) => source.transform<T>('watermarks', () => new WatermarksOperator(strategy), options);
+  return (source) => source.transform<T>('watermarks', () => new WatermarksOperator(strategy), options, { watermarkRole: 'generator' });
 }

@@ -215,6 +215,7 @@ export class LocalExecutor implements JobHandle {
         uid: vertex.uid,
         output: node.output,
         services,
+        coalesceWatermarks: vertex.coalesceWatermarks === true,
         scheduleProcessingTime: (at, callback) => this.scheduleTask(at, () => {
           callback();
           node.output.flush();
