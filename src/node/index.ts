@@ -1,1 +1,2 @@
-export const nodeOnly = true;
+// Node-only pieces: everything here may use node: modules. The universal entry is `sluice`.
+export { fileSource, type FileSourceOptions } from './file-source';
