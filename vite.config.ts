@@ -56,6 +56,7 @@ export default defineConfig({
     format: 'es',
   },
   test: {
+    globalSetup: ['test/support/global-setup.ts'],
     projects: [
       {
         extends: true,
