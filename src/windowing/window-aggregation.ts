@@ -1,0 +1,53 @@
+/**
+ * The contract of the keyed window-aggregation kernels: the WebAssembly kernel
+ * (`assembly/window-aggregate.ts` via `src/wasm/window-aggregate-kernel.ts`) and its JavaScript
+ * twin (`src/windowing/pane-aggregation.ts`) implement it with identical results. The window
+ * operator decides lateness and side outputs; a kernel only accumulates and fires.
+ *
+ * Windows are tumbling (`slide === size`) or sliding, aligned like Flink's
+ * (`start = ts - ((ts - offset) mod slide)`), and kept as panes of `slide` ms: each element is added
+ * to exactly one pane, and a window [s, s + size) is the merge of its `size / slide` panes
+ * (`size` must be a multiple of `slide`).
+ */
+
+/** Built-in aggregates a kernel computes over one f64 input column each (`count` reads none). */
+export type KernelAggregate = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'first' | 'last';
+
+export interface WindowAggregationConfig {
+  readonly size: number;
+  readonly slide: number;
+  readonly offset: number;
+  /** One entry per output; `column` indexes the value columns given to `add`. */
+  readonly aggregates: ReadonlyArray<{ readonly kind: KernelAggregate; readonly column: number }>;
+  /** Number of value columns `add` receives. */
+  readonly columns: number;
+}
+
+/** Windows a `fire` or `current` call produced, valid until the next call into the kernel. */
+export interface FiredWindows {
+  readonly count: number;
+  readonly keys: Float64Array;
+  readonly starts: Float64Array;
+  /** `results[a][i]`: aggregate `a` of fired window `i` (f64; `first`/`last` of a window are values). */
+  readonly results: readonly Float64Array[];
+}
+
+export interface WindowAggregation {
+  /**
+   * Adds records `[from, to)`: `keys[i]` (an f64 key or key id), `timestamps[i]`, and
+   * `columns[c][i]` for each value column. Elements are added to their panes unconditionally — the
+   * caller has already dropped late ones.
+   */
+  add(keys: Float64Array, timestamps: Float64Array, columns: readonly Float64Array[], from: number, to: number): void;
+  /**
+   * Fires every window with `end - 1 <= watermark` that holds an element and has not fired since
+   * its last change, ordered by window end, then by the order its key first entered that window.
+   */
+  fire(watermark: number): FiredWindows;
+  /** The current results of the windows of `key` that contain `timestamp` and end at or before `watermark + 1` (late firings). */
+  current(key: number, timestamp: number, watermark: number): FiredWindows;
+  /** Drops panes no window needs once the watermark is `cleanupWatermark` (= watermark − allowed lateness). */
+  evict(cleanupWatermark: number): void;
+  /** Number of (key, pane) entries held. */
+  readonly size: number;
+}
