@@ -42,11 +42,21 @@ export interface WindowAggregation {
   /**
    * Fires every window with `end - 1 <= watermark` that holds an element and has not fired since
    * its last change, ordered by window end, then by the order its key first entered that window.
+   * A retired window (`end - 1 <= ` the largest `evict` argument so far) never fires, even when a
+   * pane it shares with a newer window changes.
    */
   fire(watermark: number): FiredWindows;
-  /** The current results of the windows of `key` that contain `timestamp` and end at or before `watermark + 1` (late firings). */
+  /**
+   * Late firings (Flink fires a window again, at once, for each element that arrives within the
+   * allowed lateness): the current results of the non-retired windows of `key` that contain
+   * `timestamp` and have `end - 1 <= watermark`, in window-end order. They count as fired: a later
+   * `fire` does not emit them again unless they change again.
+   */
   current(key: number, timestamp: number, watermark: number): FiredWindows;
-  /** Drops panes no window needs once the watermark is `cleanupWatermark` (= watermark − allowed lateness). */
+  /**
+   * Retires every window with `end - 1 <= cleanupWatermark` (= watermark − allowed lateness) and
+   * drops the panes no unretired window needs.
+   */
   evict(cleanupWatermark: number): void;
   /** Number of (key, pane) entries held. */
   readonly size: number;
