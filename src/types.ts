@@ -57,12 +57,23 @@ export interface Output<T> {
  */
 export interface Operator<I, O> {
   open(context: OperatorContext<O>): void;
+  /** Asynchronous set-up awaited after `open` and before the first record (e.g. loading a WASM kernel). */
+  prepare?(): Promise<void>;
   processBatch(batch: Batch<I>, input: number): void;
   processWatermark(watermark: Timestamp): void;
   processIdle(idle: boolean): void;
   endInput(input: number): void;
   finish(): void;
   close(): void;
+  /** Captures the operator's state at a checkpoint barrier (encoded bytes); absent when stateless. */
+  snapshotState?(checkpointId: number): Uint8Array;
+  /**
+   * Restores before the first record, from the snapshots of every subtask of the earlier run: a
+   * keyed operator keeps the key groups in `keyGroups` (so parallelism may change).
+   */
+  restoreState?(snapshots: readonly Uint8Array[], keyGroups: { readonly start: number; readonly end: number }): void;
+  /** The checkpoint `checkpointId` is complete (two-phase-commit sinks commit here). */
+  notifyCheckpointComplete?(checkpointId: number): void;
 }
 
 /** What the runtime gives an operator when it opens. */
@@ -86,8 +97,19 @@ export interface RuntimeServices {
   readonly maxParallelism: number;
   readonly runtimeMode: RuntimeMode;
   readonly autoWatermarkInterval: number;
+  /** Whether built-in aggregations may run in WebAssembly, and precompiled kernels (workerd). */
+  readonly wasm: WasmOptions;
   /** Runs `fn` where an error fails the job (timer and clock callbacks). */
   guard(fn: () => void): void;
+}
+
+/**
+ * `enabled: false` runs every kernel's JavaScript twin. `modules` hands in precompiled kernels, for
+ * runtimes that cannot compile WebAssembly from bytes (Cloudflare workerd).
+ */
+export interface WasmOptions {
+  readonly enabled: boolean;
+  readonly modules?: { readonly windowAggregate?: WebAssembly.Module };
 }
 
 /** `streaming` processes records as they arrive; `batch` processes bounded input key by key. */

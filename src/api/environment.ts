@@ -12,7 +12,7 @@ import type { JobHandle } from '../runtime/job-handle';
 import { LocalExecutor } from '../runtime/local-executor';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups';
 import { SystemClock } from '../time/clock';
-import type { Clock, RuntimeMode } from '../types';
+import type { Clock, RuntimeMode, WasmOptions } from '../types';
 import { Stream } from './stream';
 
 /** Flink configuration keys sluice understands, with the option each sets. */
@@ -36,6 +36,12 @@ export interface StreamEnvironmentOptions {
   readonly autoWatermarkInterval?: number;
   /** Records per batch between operators. */
   readonly batchSize?: number;
+  /**
+   * Built-in window aggregations (count/sum/min/max/avg over tumbling and sliding event-time
+   * windows) run in a WebAssembly kernel unless `false`; their JavaScript twin gives identical
+   * results. In Cloudflare workerd pass the precompiled module: `{ windowAggregate: mod }`.
+   */
+  readonly wasm?: boolean | { readonly windowAggregate?: WebAssembly.Module };
   /** Flink-style configuration keys, e.g. `{ 'execution.runtime-mode': 'batch' }`. */
   readonly config?: Readonly<Record<string, string | number>>;
 }
@@ -54,6 +60,7 @@ export class StreamEnvironment {
   readonly clock: Clock;
   readonly autoWatermarkInterval: number;
   readonly batchSize: number;
+  readonly wasm: WasmOptions;
   private sinks: SinkTransformation[] = [];
 
   constructor(options: StreamEnvironmentOptions = {}) {
@@ -75,6 +82,8 @@ export class StreamEnvironment {
     this.clock = options.clock ?? new SystemClock();
     this.autoWatermarkInterval = positiveNumber('autoWatermarkInterval', merged.autoWatermarkInterval ?? 200);
     this.batchSize = positiveInteger('batchSize', merged.batchSize ?? 1024);
+    const wasm = options.wasm ?? true;
+    this.wasm = typeof wasm === 'boolean' ? { enabled: wasm } : { enabled: true, modules: wasm };
   }
 
   /** A stream from any `Source`. */
@@ -156,6 +165,7 @@ export class StreamEnvironment {
       runtimeMode: this.runtimeMode,
       autoWatermarkInterval: this.autoWatermarkInterval,
       batchSize: this.batchSize,
+      wasm: this.wasm,
     }).start();
   }
 }

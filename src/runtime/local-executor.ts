@@ -4,7 +4,7 @@ import type { Sink } from '../io/sink';
 import type { Source, SourceOutput, SourceReader, ReadResult } from '../io/source';
 import { SinkTransformation, SourceTransformation } from '../graph/transformation';
 import { monotonicNow, yieldToEventLoop } from '../platform/yield';
-import type { Batch, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp } from '../types';
+import type { Batch, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp, WasmOptions } from '../types';
 import { AbstractOperator } from './abstract-operator';
 import type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './job-handle';
 import { OperatorNode } from './operator-node';
@@ -16,6 +16,7 @@ export interface ExecutorConfig {
   readonly runtimeMode: RuntimeMode;
   readonly autoWatermarkInterval: number;
   readonly batchSize: number;
+  readonly wasm: WasmOptions;
 }
 
 /** How long the scheduler runs before it yields to the event loop, in ms. */
@@ -169,6 +170,7 @@ export class LocalExecutor implements JobHandle {
       maxParallelism: this.config.maxParallelism,
       runtimeMode: this.config.runtimeMode,
       autoWatermarkInterval: this.config.autoWatermarkInterval,
+      wasm: this.config.wasm,
       guard: (fn) => this.guard(fn),
     };
     // Consumers first, so that every output knows its targets when it is created.
@@ -268,6 +270,7 @@ export class LocalExecutor implements JobHandle {
     try {
       // The caller gets a running handle back before anything is processed.
       await yieldToEventLoop();
+      await Promise.all(this.nodes.map(({ node }) => node.operator.prepare?.()));
       sliceStart = monotonicNow();
       while (this.status === 'running') {
         if (this.pendingWrites.size > 0) {

@@ -98,6 +98,14 @@ export function mapKeyOf(key: unknown): unknown {
   return key;
 }
 
+/** The key group of a key given in its stored form (`mapKeyOf(key)`): the same as `assignToKeyGroup(key)`. */
+export function keyGroupOfMapKey(mapKey: unknown, maxParallelism: number): number {
+  // '\0o' + canonical form of an object key, or '\0s' + a string that itself starts with '\0':
+  // either way Java hashes the text after the prefix.
+  if (typeof mapKey === 'string' && mapKey.charCodeAt(0) === 0) return murmurHash(stringHash(mapKey.slice(2))) % maxParallelism;
+  return assignToKeyGroup(mapKey, maxParallelism);
+}
+
 /** A canonical, type-preserving string for composite keys: object fields sorted, bigints marked. */
 export function canonicalKey(key: unknown): string {
   return JSON.stringify(key, (_k, v: unknown) => {

@@ -11,7 +11,7 @@ import {
   type StateScope,
   type StateTable,
 } from './heap-state';
-import { assignToKeyGroup, mapKeyOf } from './key-groups';
+import { assignToKeyGroup, keyGroupOfMapKey, mapKeyOf } from './key-groups';
 
 /** The current key of a keyed operator: set before each record and each timer. */
 export interface KeyContext {
@@ -35,6 +35,24 @@ export interface KeyedStateBackend extends KeyContext {
   keyCount(): number;
   /** The key group of the current key. */
   currentKeyGroup(): number;
+  /** Every state entry, by state name, each with its key group (see `KeyedStateSnapshot`). */
+  snapshot(): KeyedStateSnapshot;
+  /** Adds the entries of `snapshot` whose key group lies in `[range.start, range.end]`. */
+  restore(snapshot: KeyedStateSnapshot, range: KeyGroupRange): void;
+}
+
+export interface KeyGroupRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Keyed state as plain values, ready for the value codec: per state, `[keyGroup, mapKey, [[namespace,
+ * stored], ...]]` entries. Stored values are the backend's own form (TTL stamps included), so a
+ * restore continues exactly where the snapshot was taken.
+ */
+export interface KeyedStateSnapshot {
+  readonly tables: ReadonlyArray<readonly [name: string, entries: ReadonlyArray<readonly [number, unknown, ReadonlyArray<readonly [unknown, unknown]>]>]>;
 }
 
 /** Keyed state on the JavaScript heap: one `Map` per state, key → namespace → value. */
@@ -67,6 +85,30 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
     return assignToKeyGroup(this.currentKey, this.maxParallelism);
   }
 
+  snapshot(): KeyedStateSnapshot {
+    const tables: Array<[string, Array<[number, unknown, Array<[unknown, unknown]>]>]> = [];
+    for (const [name, table] of this.tables) {
+      const entries: Array<[number, unknown, Array<[unknown, unknown]>]> = [];
+      for (const [mapKey, byNs] of table) entries.push([keyGroupOfMapKey(mapKey, this.maxParallelism), mapKey, [...byNs]]);
+      tables.push([name, entries]);
+    }
+    return { tables };
+  }
+
+  restore(snapshot: KeyedStateSnapshot, range: KeyGroupRange): void {
+    for (const [name, entries] of snapshot.tables) {
+      let table = this.tables.get(name);
+      if (table === undefined) {
+        table = new Map();
+        this.tables.set(name, table);
+      }
+      for (const [keyGroup, mapKey, byNs] of entries) {
+        if (keyGroup < range.start || keyGroup > range.end) continue;
+        table.set(mapKey, new Map(byNs));
+      }
+    }
+  }
+
   getState(descriptor: AnyStateDescriptor): AnyHeapState {
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) {
@@ -77,8 +119,12 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
       }
       return existing;
     }
-    const table: StateTable = new Map();
-    this.tables.set(descriptor.name, table);
+    // A restored table is picked up by the first descriptor that names it.
+    let table = this.tables.get(descriptor.name);
+    if (table === undefined) {
+      table = new Map();
+      this.tables.set(descriptor.name, table);
+    }
     let state: AnyHeapState;
     switch (descriptor.kind) {
       case 'value':

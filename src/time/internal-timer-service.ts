@@ -1,6 +1,13 @@
 import type { KeyContext } from '../state/keyed-state-backend';
 import { TimerQueue } from './timer-queue';
 
+export type TimerSnapshotEntry = readonly [time: number, key: unknown, mapKey: unknown, nsId: unknown, namespace: unknown];
+
+export interface TimerSnapshot {
+  readonly event: readonly TimerSnapshotEntry[];
+  readonly processing: readonly TimerSnapshotEntry[];
+}
+
 /** The operator a timer service calls back, with the timer's key already set as current. */
 export interface Triggerable<N> {
   onEventTime(key: unknown, namespace: N, time: number): void;
@@ -77,6 +84,23 @@ export class InternalTimerService<N> {
   clear(): void {
     this.eventTimers.clear();
     this.processingTimers.clear();
+  }
+
+  /** Pending timers as plain values: `[time, key, mapKey, nsId, namespace]`, per time domain. */
+  snapshot(encodeNamespace: (namespace: N) => unknown): TimerSnapshot {
+    const dump = (q: TimerQueue<N>) => [...q.entries()].map((t) => [t.time, t.key, t.mapKey, t.nsId, encodeNamespace(t.namespace)] as const);
+    return { event: dump(this.eventTimers), processing: dump(this.processingTimers) };
+  }
+
+  /** Re-registers the timers of `snapshot` that `accept` (by map key: the key-group filter). */
+  restore(snapshot: TimerSnapshot, decodeNamespace: (encoded: unknown) => N, accept: (mapKey: unknown) => boolean): void {
+    for (const [time, key, mapKey, nsId, ns] of snapshot.event) {
+      if (accept(mapKey)) this.eventTimers.register(time, key, mapKey, decodeNamespace(ns), nsId);
+    }
+    for (const [time, key, mapKey, nsId, ns] of snapshot.processing) {
+      if (accept(mapKey)) this.processingTimers.register(time, key, mapKey, decodeNamespace(ns), nsId);
+    }
+    if (!this.deferProcessingTime) this.scheduleWakeup();
   }
 
   close(): void {

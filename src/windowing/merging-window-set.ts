@@ -1,4 +1,4 @@
-import type { TimeWindow } from './time-window';
+import { TimeWindow } from './time-window';
 import type { WindowAssigner } from './window-assigner';
 
 /** Called when windows merge: the merged windows and their state windows, into `stateWindowResult`. */
@@ -9,19 +9,28 @@ export type MergeFunction = (
   mergedStateWindows: readonly TimeWindow[],
 ) => void;
 
+/** Persisted form of one in-flight window: `[start, end, stateStart, stateEnd]`. */
+export type MergingEntry = [number, number, number, number];
+
 /**
  * The in-flight windows of one key for a merging assigner, each mapped to the window whose
  * namespace holds its state, so that a merge moves no state until it must (Flink's
- * `MergingWindowSet`). `mapping` is the persisted form: window key → [window, state window].
+ * `MergingWindowSet`). `mapping` is the persisted form (plain numbers, so snapshots can encode it):
+ * window key → [window, state window].
  */
 export class MergingWindowSet {
   constructor(
     private readonly assigner: WindowAssigner<unknown>,
-    readonly mapping: Map<string, [TimeWindow, TimeWindow]>,
+    readonly mapping: Map<string, MergingEntry>,
   ) {}
 
   getStateWindow(window: TimeWindow): TimeWindow | undefined {
-    return this.mapping.get(window.key)?.[1];
+    const e = this.mapping.get(window.key);
+    return e === undefined ? undefined : new TimeWindow(e[2], e[3]);
+  }
+
+  private set(window: TimeWindow, stateWindow: TimeWindow): void {
+    this.mapping.set(window.key, [window.start, window.end, stateWindow.start, stateWindow.end]);
   }
 
   retireWindow(window: TimeWindow): void {
@@ -33,7 +42,7 @@ export class MergingWindowSet {
    * window `newWindow` ended up in; `mergeFunction` runs for each merge, before this returns.
    */
   addWindow(newWindow: TimeWindow, mergeFunction: MergeFunction): TimeWindow {
-    const windows = [...this.mapping.values()].map((e) => e[0]);
+    const windows = [...this.mapping.values()].map((e) => new TimeWindow(e[0], e[1]));
     windows.push(newWindow);
     const mergeResults: Array<[TimeWindow, TimeWindow[]]> = [];
     this.assigner.mergeWindows!(windows, (toBeMerged, result) => mergeResults.push([result, toBeMerged]));
@@ -48,23 +57,23 @@ export class MergingWindowSet {
       }
       if (mergedWindows.length === 0) continue;
       // The state of the merge result lives in the state window of any one merged window.
-      const mergedStateWindow = this.mapping.get(mergedWindows[0]!.key)![1];
+      const mergedStateWindow = this.getStateWindow(mergedWindows[0]!)!;
       const mergedStateWindows: TimeWindow[] = [];
       for (const w of mergedWindows) {
-        const entry = this.mapping.get(w.key);
-        if (entry !== undefined) {
+        const stateWindow = this.getStateWindow(w);
+        if (stateWindow !== undefined) {
           this.mapping.delete(w.key);
-          if (!entry[1].equals(mergedStateWindow)) mergedStateWindows.push(entry[1]);
+          if (!stateWindow.equals(mergedStateWindow)) mergedStateWindows.push(stateWindow);
         }
       }
-      this.mapping.set(mergeResult.key, [mergeResult, mergedStateWindow]);
+      this.set(mergeResult, mergedStateWindow);
       // Merging a single pre-existing window into itself (the new window fell inside it) moves nothing.
       if (!(mergedWindows.length === 1 && mergedWindows[0]!.equals(mergeResult))) {
         mergeFunction(mergeResult, mergedWindows, mergedStateWindow, mergedStateWindows);
       }
     }
     if (mergeResults.length === 0 || (resultWindow.equals(newWindow) && !mergedNewWindow)) {
-      this.mapping.set(resultWindow.key, [resultWindow, resultWindow]);
+      this.set(resultWindow, resultWindow);
     }
     return resultWindow;
   }

@@ -31,6 +31,7 @@ export function sliding<T = unknown>(size: number, slide: number, options: TimeW
     name: `Sliding${isEventTime ? 'EventTime' : 'ProcessingTime'}Windows(${size}, ${slide}${offset === 0 ? '' : `, ${offset}`})`,
     isEventTime,
     uniqueStarts: true,
+    panes: { size, slide, offset },
     assignWindows(_e: T, timestamp: number, now: number) {
       const t = isEventTime ? timestamp : now;
       const lastStart = TimeWindow.startWithOffset(t, offset, slide);

@@ -33,6 +33,7 @@ export function tumbling<T = unknown>(size: number, options: TimeWindowOptions =
     name: `Tumbling${isEventTime ? 'EventTime' : 'ProcessingTime'}Windows(${size}${offset === 0 ? '' : `, ${offset}`})`,
     isEventTime,
     uniqueStarts: true,
+    panes: { size, slide: size, offset },
     assignWindows(_e: T, timestamp: number, now: number) {
       const t = isEventTime ? timestamp : now;
       const start = TimeWindow.startWithOffset(t, offset, size);

@@ -13,6 +13,8 @@ export interface WindowAssigner<T = unknown> {
    * window's state; otherwise its `key` does.
    */
   readonly uniqueStarts: boolean;
+  /** Set by tumbling and sliding assigners: their alignment, so kernels can run them as panes. */
+  readonly panes?: { readonly size: number; readonly slide: number; readonly offset: number };
   /** Windows for an element. The returned array may be reused by the next call. */
   assignWindows(element: T, timestamp: number, currentProcessingTime: number): readonly TimeWindow[];
   defaultTrigger(): Trigger<T>;

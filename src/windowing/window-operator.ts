@@ -4,8 +4,8 @@ import type { HeapAggregatingState, HeapListState, HeapReducingState, HeapValueS
 import { KeyedOperator } from '../runtime/keyed-operator';
 import type { KeySelector } from '../runtime/key-selector';
 import type { Batch, OperatorContext, OutputTag } from '../types';
-import { MergingWindowSet } from './merging-window-set';
-import type { TimeWindow } from './time-window';
+import { MergingWindowSet, type MergingEntry } from './merging-window-set';
+import { TimeWindow } from './time-window';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from './trigger';
 import { eventTimeTrigger } from './triggers/event-time';
 import type { WindowAssigner } from './window-assigner';
@@ -49,7 +49,7 @@ export interface WindowOperatorSpec<T, O> {
 
 type ContentsState = HeapAggregatingState<unknown, unknown, unknown> | HeapReducingState<unknown> | HeapListState<unknown>;
 
-const MERGING_SETS = new ValueStateDescriptor<Map<string, [TimeWindow, TimeWindow]>>('merging-window-set');
+const MERGING_SETS = new ValueStateDescriptor<Map<string, MergingEntry>>('merging-window-set');
 
 /**
  * Flink's `WindowOperator`: assigns each element to windows, keeps each window's contents in keyed
@@ -70,7 +70,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
 
   // Runtime objects, created in open() and reused for every element (Flink's one mutable context).
   private contents!: ContentsState;
-  private mergingSets: HeapValueState<Map<string, [TimeWindow, TimeWindow]>> | undefined;
+  private mergingSets: HeapValueState<Map<string, MergingEntry>> | undefined;
   private readonly ctx = new WindowContext(this);
   private emitTimestamp = 0;
 
@@ -90,7 +90,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
   override open(context: OperatorContext<O>): void {
     super.open(context);
     this.contents = this.backend.getState(this.spec.contents.descriptor) as ContentsState;
-    if (this.merging) this.mergingSets = this.backend.getState(MERGING_SETS) as HeapValueState<Map<string, [TimeWindow, TimeWindow]>>;
+    if (this.merging) this.mergingSets = this.backend.getState(MERGING_SETS) as HeapValueState<Map<string, MergingEntry>>;
   }
 
   /** The namespace under which a window's state and timers live. */
@@ -294,6 +294,15 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
     if (time === Number.POSITIVE_INFINITY) return;
     if (this.assigner.isEventTime) this.timers.deleteEventTimeTimer(this.nsId(window), time);
     else this.timers.deleteProcessingTimeTimer(this.nsId(window), time);
+  }
+
+  protected override encodeNamespace(window: TimeWindow): unknown {
+    return [window.start, window.end];
+  }
+
+  protected override decodeNamespace(encoded: unknown): TimeWindow {
+    const [start, end] = encoded as [number, number];
+    return new TimeWindow(start, end);
   }
 
   /** @internal */
