@@ -72,5 +72,26 @@ export type { Subscribable } from './io/observable-source';
 export type { GeneratorOptions } from './io/generator-source';
 
 export type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './runtime/job-handle';
+export type { RestartStrategy } from './runtime/restart-strategy';
+export { TwoPhaseCommitSink, CollectingTwoPhaseCommitSink } from './io/two-phase-commit-sink';
+export type { CheckpointConfig } from './checkpoint/checkpoint-coordinator';
+export {
+  CheckpointError,
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointStorage,
+  type CheckpointWriter,
+  type CompletedCheckpoint,
+  type CheckpointMetadata,
+  type CheckpointKind,
+  type FileInfo,
+  type StateFileMetadata,
+  type OperatorStateMetadata,
+  type SourcePositionMetadata,
+  type SkippedCheckpoint,
+  type BeginOptions,
+  type CheckpointErrorCode,
+} from './checkpoint/checkpoint-storage';
+export { MemoryCheckpointStorage } from './checkpoint/memory-storage';
+export { IndexedDBCheckpointStorage, type IndexedDBCheckpointStorageOptions } from './checkpoint/indexeddb-storage';
 export { SluiceError, ConfigurationError, OperatorError, JobCanceledError } from './errors';
 export type { Batch, Collector, OutputTag, Timestamp, Clock, JobStatus, RuntimeMode } from './types';

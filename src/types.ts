@@ -30,6 +30,12 @@ export interface Batch<T> {
   readonly length: number;
 }
 
+/** A checkpoint barrier (Chandy-Lamport): everything before it belongs to checkpoint `checkpointId`. */
+export interface CheckpointBarrier {
+  readonly checkpointId: number;
+  readonly timestamp: Timestamp;
+}
+
 /** Where a user function hands its results. */
 export interface Collector<T> {
   collect(value: T): void;
@@ -123,4 +129,4 @@ export interface Clock {
 }
 
 /** A job's lifecycle (Flink's JobStatus, reduced). */
-export type JobStatus = 'created' | 'running' | 'finished' | 'failed' | 'canceled';
+export type JobStatus = 'created' | 'running' | 'restarting' | 'finished' | 'failed' | 'canceled';

@@ -9,7 +9,11 @@ import { observableSource, type Subscribable } from '../io/observable-source';
 import { readableStreamSource } from '../io/readable-stream-source';
 import type { Source } from '../io/source';
 import type { JobHandle } from '../runtime/job-handle';
-import { LocalExecutor } from '../runtime/local-executor';
+import { MemoryCheckpointStorage } from '../checkpoint/memory-storage';
+import type { CheckpointConfig } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointStorage, CompletedCheckpoint } from '../checkpoint/checkpoint-storage';
+import { Job } from '../runtime/job';
+import { defaultRestartStrategy, validateRestartStrategy, type RestartStrategy } from '../runtime/restart-strategy';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups';
 import { SystemClock } from '../time/clock';
 import type { Clock, RuntimeMode, WasmOptions } from '../types';
@@ -42,6 +46,18 @@ export interface StreamEnvironmentOptions {
    * results. In Cloudflare workerd pass the precompiled module: `{ windowAggregate: mod }`.
    */
   readonly wasm?: boolean | { readonly windowAggregate?: WebAssembly.Module };
+  /** Periodic checkpoints (Flink's `execution.checkpointing.*`); off when absent. */
+  readonly checkpoint?: CheckpointConfig;
+  /** What to do when the job fails; Flink's default: fixed-delay when checkpointing, else none. */
+  readonly restart?: RestartStrategy;
+  /**
+   * Starts from a checkpoint or savepoint instead of from scratch: a `CompletedCheckpoint` (e.g.
+   * `await storage.open(id)`, or `FileCheckpointStorage.openPath(dir)` in Node), or a storage whose
+   * latest checkpoint to use — how a reloaded tab or a restarted process continues.
+   */
+  readonly restoreFrom?: CompletedCheckpoint | CheckpointStorage;
+  /** Start even if the checkpoint has state for operators the job no longer has. */
+  readonly allowNonRestoredState?: boolean;
   /** Flink-style configuration keys, e.g. `{ 'execution.runtime-mode': 'batch' }`. */
   readonly config?: Readonly<Record<string, string | number>>;
 }
@@ -61,6 +77,10 @@ export class StreamEnvironment {
   readonly autoWatermarkInterval: number;
   readonly batchSize: number;
   readonly wasm: WasmOptions;
+  readonly checkpoint: CheckpointConfig | undefined;
+  readonly restart: RestartStrategy;
+  private readonly restoreFrom: CompletedCheckpoint | CheckpointStorage | undefined;
+  private readonly allowNonRestoredState: boolean;
   private sinks: SinkTransformation[] = [];
 
   constructor(options: StreamEnvironmentOptions = {}) {
@@ -84,6 +104,18 @@ export class StreamEnvironment {
     this.batchSize = positiveInteger('batchSize', merged.batchSize ?? 1024);
     const wasm = options.wasm ?? true;
     this.wasm = typeof wasm === 'boolean' ? { enabled: wasm } : { enabled: true, modules: wasm };
+    this.checkpoint = options.checkpoint;
+    if (this.checkpoint !== undefined) {
+      positiveNumber('checkpoint.interval', this.checkpoint.interval);
+      if (this.checkpoint.mode !== undefined && this.checkpoint.mode !== 'exactly-once' && this.checkpoint.mode !== 'at-least-once') {
+        throw new ConfigurationError(`checkpoint.mode must be 'exactly-once' or 'at-least-once', got ${String(this.checkpoint.mode)}`);
+      }
+      if ((this.checkpoint.maxConcurrent ?? 1) !== 1) throw new ConfigurationError('checkpoint.maxConcurrent: only 1 is supported');
+    }
+    this.restart = options.restart ?? defaultRestartStrategy(this.checkpoint !== undefined);
+    validateRestartStrategy(this.restart);
+    this.restoreFrom = options.restoreFrom;
+    this.allowNonRestoredState = options.allowNonRestoredState ?? false;
   }
 
   /** A stream from any `Source`. */
@@ -118,9 +150,9 @@ export class StreamEnvironment {
     return this.fromSource(generatorSource(generate, options));
   }
 
-  /** Runs every sink registered with `sinkTo`/`print` as one job. */
+  /** Runs every sink registered with `sinkTo`/`print` as one job; resolves once it runs. */
   async execute(jobName?: string): Promise<JobHandle> {
-    return this.startJob([], jobName);
+    return this.startJob([], jobName).started;
   }
 
   /** Runs one job and resolves with the records of each stream, in order (bounded input). */
@@ -155,18 +187,40 @@ export class StreamEnvironment {
   }
 
   /** @internal Starts a job of the registered sinks plus `extra`; the registered sinks are consumed. */
-  startJob(extra: SinkTransformation[], jobName = 'sluice job'): JobHandle {
+  startJob(extra: SinkTransformation[], jobName = 'sluice job'): Job {
     const sinks = [...this.sinks, ...extra];
     this.sinks = [];
     const graph = buildJobGraph(sinks);
-    return new LocalExecutor(jobName, graph, {
-      clock: this.clock,
-      maxParallelism: this.maxParallelism,
-      runtimeMode: this.runtimeMode,
-      autoWatermarkInterval: this.autoWatermarkInterval,
-      batchSize: this.batchSize,
-      wasm: this.wasm,
-    }).start();
+    const storage = this.checkpoint === undefined ? undefined : (this.checkpoint.storage ?? new MemoryCheckpointStorage());
+    const job = new Job(
+      jobName,
+      graph,
+      {
+        clock: this.clock,
+        maxParallelism: this.maxParallelism,
+        runtimeMode: this.runtimeMode,
+        autoWatermarkInterval: this.autoWatermarkInterval,
+        batchSize: this.batchSize,
+        wasm: this.wasm,
+        checkpoint: storage === undefined ? undefined : { config: this.checkpoint!, storage, firstId: 1 },
+      },
+      this.restart,
+      storage,
+      this.allowNonRestoredState,
+    );
+    void this.resolveRestore().then(
+      (restore) => job.startFrom(restore),
+      (e: unknown) => job.failBeforeStart(e),
+    );
+    return job;
+  }
+
+  private async resolveRestore(): Promise<CompletedCheckpoint | undefined> {
+    const from = this.restoreFrom;
+    if (from === undefined) return undefined;
+    if ('metadata' in from) return from;
+    const latest = await from.latest();
+    return latest;
   }
 }
 

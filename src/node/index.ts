@@ -1,2 +1,3 @@
 // Node-only pieces: everything here may use node: modules. The universal entry is `sluice`.
 export { fileSource, type FileSourceOptions } from './file-source';
+export { FileCheckpointStorage } from './file-storage';

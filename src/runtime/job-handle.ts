@@ -20,6 +20,8 @@ export interface OperatorMetrics {
 
 export interface JobMetrics {
   readonly status: JobStatus;
+  /** Attempts that failed and were restarted from a checkpoint. */
+  readonly restarts?: number;
   readonly busyTimeMs: number;
   readonly idleTimeMs: number;
   readonly backPressuredTimeMs: number;
@@ -40,4 +42,9 @@ export interface JobHandle {
   /** Stops the job; resolves once it has stopped. */
   cancel(): Promise<void>;
   metrics(): JobMetrics;
+  /**
+   * Writes a savepoint — a self-contained, relocatable snapshot in the checkpoint format — and
+   * resolves with its id and location. Needs checkpointing configured (for its storage).
+   */
+  savepoint(target?: string): Promise<{ readonly checkpointId: number; readonly location: string }>;
 }

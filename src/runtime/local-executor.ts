@@ -1,14 +1,27 @@
-import { JobCanceledError, NO_RECORD, operatorFailure } from '../errors';
+import { CheckpointCoordinator, type CheckpointConfig, type CompletedCheckpointInfo } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointStorage } from '../checkpoint/checkpoint-storage';
+import { decodeValue, encodeValue } from '../codec/value-codec';
+import { ConfigurationError, JobCanceledError, NO_RECORD, SluiceError, operatorFailure } from '../errors';
+import { isTwoPhaseCommitSink, type TwoPhaseCommitSink } from '../io/two-phase-commit-sink';
 import type { JobGraph, JobVertex } from '../graph/job-graph';
 import type { Sink } from '../io/sink';
 import type { Source, SourceOutput, SourceReader, ReadResult } from '../io/source';
 import { SinkTransformation, SourceTransformation } from '../graph/transformation';
 import { monotonicNow, yieldToEventLoop } from '../platform/yield';
-import type { Batch, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp, WasmOptions } from '../types';
+import type { Batch, CheckpointBarrier, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp, WasmOptions } from '../types';
 import { AbstractOperator } from './abstract-operator';
 import type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './job-handle';
 import { OperatorNode } from './operator-node';
 import { OperatorOutput, type Edge } from './operator-output';
+
+/** What an attempt restores: per operator uid the snapshots of its subtasks, per source uid its position. */
+export interface RestoreState {
+  readonly operators: ReadonlyMap<string, readonly Uint8Array[]>;
+  readonly sources: ReadonlyMap<string, number | string>;
+  /** Skip state of operators the job no longer has (Flink's `allowNonRestoredState`). */
+  readonly allowNonRestoredState?: boolean;
+  readonly location?: string;
+}
 
 export interface ExecutorConfig {
   readonly clock: Clock;
@@ -17,18 +30,95 @@ export interface ExecutorConfig {
   readonly autoWatermarkInterval: number;
   readonly batchSize: number;
   readonly wasm: WasmOptions;
+  readonly checkpoint?: { readonly config: CheckpointConfig; readonly storage: CheckpointStorage; readonly firstId: number };
+  readonly restore?: RestoreState;
 }
 
 /** How long the scheduler runs before it yields to the event loop, in ms. */
 const TIME_SLICE_MS = 8;
 
 interface SourceTask {
+  readonly uid: string;
   readonly vertex: JobVertex;
   readonly reader: SourceReader<unknown>;
   readonly output: OperatorOutput;
   readonly collector: SourceOutput<unknown>;
   recordsOut: number;
   ended: boolean;
+}
+
+/**
+ * Runs a two-phase-commit sink: one open transaction; at a barrier it is pre-committed into the
+ * snapshot and a new one begins; a completed checkpoint commits its transactions; a restore commits
+ * the restored ones again (idempotently). Without checkpointing, the end of input commits.
+ */
+class TwoPhaseCommitSinkOperator extends AbstractOperator<unknown, never> {
+  private transaction: unknown;
+  private pending: Array<[number, unknown]> = [];
+  private work: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly sink: TwoPhaseCommitSink<unknown, unknown>,
+    private readonly executor: LocalExecutor,
+    private readonly checkpointing: boolean,
+  ) {
+    super();
+  }
+
+  override open(context: OperatorContext<never>): void {
+    super.open(context);
+    this.transaction = this.sink.beginTransaction();
+  }
+
+  processBatch(batch: Batch<unknown>): void {
+    try {
+      this.sink.invoke(this.transaction, batch);
+    } catch (cause) {
+      throw this.failure(NO_RECORD, cause);
+    }
+  }
+
+  snapshotState(checkpointId: number): Uint8Array {
+    this.pending.push([checkpointId, this.transaction]);
+    this.work = Promise.resolve(this.sink.preCommit(this.transaction));
+    this.transaction = this.sink.beginTransaction();
+    return encodeValue(this.pending);
+  }
+
+  /** Pre-commit work the checkpoint must wait for. */
+  takeWork(): Promise<unknown> | undefined {
+    const w = this.work;
+    this.work = undefined;
+    return w;
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    const ready = this.pending.filter(([id]) => id <= checkpointId);
+    this.pending = this.pending.filter(([id]) => id > checkpointId);
+    for (const [, txn] of ready) this.track(this.sink.commit(txn));
+  }
+
+  restoreState(snapshots: readonly Uint8Array[]): void {
+    for (const bytes of snapshots) {
+      const pending = decodeValue(bytes, `${this.context.name} transactions`) as Array<[number, unknown]>;
+      for (const [, txn] of pending) this.track(this.sink.commit(txn));
+    }
+  }
+
+  override finish(): void {
+    if (this.checkpointing) return; // the final checkpoint commits
+    this.track(Promise.resolve(this.sink.preCommit(this.transaction)).then(() => this.sink.commit(this.transaction)));
+  }
+
+  override close(): void {
+    if (this.executor.status === 'failed' || this.executor.status === 'canceled') {
+      this.track(this.sink.abort(this.transaction));
+    }
+  }
+
+  private track(r: void | Promise<void>): void {
+    if (r instanceof Promise) this.executor.backpressure(r, this.context.name);
+  }
 }
 
 /** Adapts a `Sink` to the operator protocol; a promise from `write` becomes backpressure. */
@@ -119,6 +209,10 @@ export class LocalExecutor implements JobHandle {
     );
   }
 
+  savepoint(target?: string): Promise<CompletedCheckpointInfo> {
+    return this.triggerCheckpoint('savepoint', target);
+  }
+
   metrics(): JobMetrics {
     const task = { busyTimeMs: this.busyMs, idleTimeMs: this.idleMs, backPressuredTimeMs: this.backPressuredMs };
     const operators: OperatorMetrics[] = [];
@@ -147,6 +241,80 @@ export class LocalExecutor implements JobHandle {
     }
     return { status: this.status, ...task, operators };
   }
+
+  /**
+   * Takes a checkpoint or savepoint; resolves when it is complete. Barriers enter at the sources
+   * between two scheduler steps (Flink's coordinator posts to the source tasks' mailboxes), never
+   * in the middle of a batch.
+   */
+  triggerCheckpoint(kind: 'checkpoint' | 'savepoint', target?: string): Promise<CompletedCheckpointInfo> {
+    return new Promise<CompletedCheckpointInfo>((resolve, reject) => {
+      this.requests.push({ run: () => this.startCheckpoint(kind, target).then(resolve, reject), reject });
+      this.notify();
+    });
+  }
+
+  private readonly requests: Array<{ run: () => void; reject: (e: unknown) => void }> = [];
+
+  private startCheckpoint(kind: 'checkpoint' | 'savepoint', target?: string): Promise<CompletedCheckpointInfo> {
+    const coordinator = this.coordinator;
+    if (coordinator === undefined) return Promise.reject(new ConfigurationError('Checkpointing is not enabled: set checkpoint: { interval, storage }'));
+    if (this.status !== 'running') return Promise.reject(new SluiceError(`Cannot take a ${kind} of a job that is ${this.status}`));
+    const positions = new Map(this.sources.map((s) => [s.uid, s.reader.position()] as const));
+    const started = coordinator.begin(kind, this.config.clock.now(), positions, target);
+    if (started === undefined) return Promise.reject(new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`));
+    const { id, completion } = started;
+    const barrier: CheckpointBarrier = { checkpointId: id, timestamp: this.config.clock.now() };
+    const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
+    const cancelTimeout = this.scheduleTask(this.config.clock.now() + timeout, () =>
+      coordinator.abort(new SluiceError(`Checkpoint ${id} expired after ${timeout} ms`)),
+    );
+    completion.then(cancelTimeout, cancelTimeout);
+    this.guard(() => {
+      // Operators whose inputs have all ended get no barrier: they are quiescent, snapshot them now.
+      for (const { node } of this.nodes) if (node.finished) this.acknowledge(node, id, node.operator.snapshotState?.(id));
+      for (const s of this.sources) if (!s.ended) s.output.emitBarrier(barrier);
+    });
+    return completion;
+  }
+
+  private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined): void {
+    const work = node.operator instanceof TwoPhaseCommitSinkOperator ? node.operator.takeWork() : undefined;
+    this.coordinator?.acknowledge(node.uid!, checkpointId, snapshot, work);
+  }
+
+  private startCheckpointing(): void {
+    const checkpoint = this.config.checkpoint;
+    if (checkpoint === undefined || this.config.runtimeMode === 'batch') return;
+    this.coordinator = new CheckpointCoordinator(
+      checkpoint.storage,
+      this.name,
+      this.config.maxParallelism,
+      this.nodes.map(({ node }) => ({ uid: node.uid!, name: node.name })),
+      checkpoint.config.retain ?? 1,
+      checkpoint.firstId,
+      (id) => {
+        this.lastCheckpointId = id;
+        for (const { node } of this.nodes) this.guard(() => node.operator.notifyCheckpointComplete?.(id));
+      },
+    );
+    const { interval, minPause = 0 } = checkpoint.config;
+    const tick = (): void => {
+      const c = this.coordinator!;
+      const now = this.config.clock.now();
+      if (!c.inProgress && Date.now() - c.lastCompletedTime >= minPause && !this.sources.every((s) => s.ended)) {
+        this.triggerCheckpoint('checkpoint').catch(() => {
+          // An expired or failed checkpoint does not fail the job (Flink's tolerable failures).
+        });
+      }
+      this.scheduleTask(now + interval, tick);
+    };
+    this.scheduleTask(this.config.clock.now() + interval, tick);
+  }
+
+  /** The last checkpoint that completed in this attempt (restarts continue numbering after it). */
+  lastCheckpointId = 0;
+  private coordinator: CheckpointCoordinator | undefined;
 
   /** Called by sinks: the scheduler reads no more input until `promise` settles. */
   backpressure(promise: Promise<unknown>, sinkName: string): void {
@@ -180,12 +348,23 @@ export class LocalExecutor implements JobHandle {
       const v = vertices[i]!;
       if (v.kind === 'source') continue;
       const output = this.createOutput(targets.get(v) ?? []);
+      const sink = v.kind === 'sink' ? (v.transformation as SinkTransformation).sink : undefined;
       const operator =
-        v.kind === 'sink'
-          ? new SinkOperator((v.transformation as SinkTransformation).sink, this)
-          : v.createOperator!();
+        sink === undefined
+          ? v.createOperator!()
+          : isTwoPhaseCommitSink(sink)
+            ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
+            : new SinkOperator(sink, this);
       const name = v.stages !== undefined ? v.stages.map((s) => s.name).join(' -> ') : v.name;
-      const node = new OperatorNode(name, v.uid, operator, output, v.inputs.length);
+      const node = new OperatorNode(
+        name,
+        uidOf(v, i),
+        operator,
+        output,
+        v.inputs.length,
+        (n, id, snapshot) => this.acknowledge(n, id, snapshot),
+        this.config.checkpoint?.config.mode !== 'at-least-once',
+      );
       nodeOf.set(v, node);
       this.nodes.unshift({ vertex: v, node });
       v.inputs.forEach((input, index) => {
@@ -198,8 +377,11 @@ export class LocalExecutor implements JobHandle {
       if (v.kind !== 'source') continue;
       const output = this.createOutput(targets.get(v) ?? []);
       const source = (v.transformation as SourceTransformation).source as Source<unknown>;
-      const reader = source.createReader({ clock: this.config.clock });
+      const uid = uidOf(v, vertices.indexOf(v));
+      const restoreFrom = this.config.restore?.sources.get(uid);
+      const reader = source.createReader(restoreFrom === undefined ? { clock: this.config.clock } : { clock: this.config.clock, restoreFrom });
       const task: SourceTask = {
+        uid,
         vertex: v,
         reader,
         output,
@@ -224,6 +406,27 @@ export class LocalExecutor implements JobHandle {
         }),
       };
       node.operator.open(context);
+    }
+    this.restoreOperators();
+    this.startCheckpointing();
+  }
+
+  /** Hands every operator its restored snapshots; state for an operator the job lacks is an error. */
+  private restoreOperators(): void {
+    const restore = this.config.restore;
+    if (restore === undefined) return;
+    const known = new Set<string>([...this.nodes.map(({ node }) => node.uid!), ...this.sources.map((s) => s.uid)]);
+    for (const uid of restore.operators.keys()) {
+      if (!known.has(uid) && restore.allowNonRestoredState !== true) {
+        throw new ConfigurationError(
+          `The checkpoint${restore.location === undefined ? '' : ` at ${restore.location}`} has state for operator uid "${uid}", which this job does not have. ` +
+            'Give operators stable uids (.uid(...) or { uid }) or set allowNonRestoredState.',
+        );
+      }
+    }
+    for (const { node } of this.nodes) {
+      const parts = restore.operators.get(node.uid!);
+      if (parts !== undefined && parts.length > 0) node.operator.restoreState?.(parts, { start: 0, end: this.config.maxParallelism - 1 });
     }
   }
 
@@ -273,6 +476,13 @@ export class LocalExecutor implements JobHandle {
       await Promise.all(this.nodes.map(({ node }) => node.operator.prepare?.()));
       sliceStart = monotonicNow();
       while (this.status === 'running') {
+        if (this.requests.length > 0) {
+          while (this.requests.length > 0) this.requests.shift()!.run();
+          // Let the checkpoint's asynchronous write get going before more input is read.
+          await yieldToEventLoop();
+          sliceStart = monotonicNow();
+          continue;
+        }
         if (this.pendingWrites.size > 0) {
           const t0 = monotonicNow();
           await Promise.race([Promise.all(this.pendingWrites), this.wakeup()]);
@@ -321,6 +531,11 @@ export class LocalExecutor implements JobHandle {
           sliceStart = monotonicNow();
         }
       }
+      if (this.status === 'running' && this.coordinator !== undefined) {
+        // The final checkpoint commits what two-phase-commit sinks hold (Flink's FLIP-147).
+        await this.coordinator.inProgressSettled();
+        if (this.status === 'running') await this.startCheckpoint('checkpoint');
+      }
       if (this.status === 'running') {
         // Every source has ended; sinks may still be writing.
         while (this.pendingWrites.size > 0 && this.status === 'running') {
@@ -367,6 +582,8 @@ export class LocalExecutor implements JobHandle {
 
   private terminate(): void {
     for (const cancel of [...this.scheduled]) cancel();
+    for (const r of this.requests.splice(0)) r.reject(new SluiceError(`The job attempt ended (${this.status}) before the checkpoint started`));
+    this.coordinator?.abort(new SluiceError(`The job attempt ended (${this.status})`));
     for (const s of this.sources) {
       if (!s.ended) {
         try {
@@ -390,3 +607,8 @@ export class LocalExecutor implements JobHandle {
 }
 
 export { JobCanceledError };
+
+/** The stable id state is matched by: the user's uid, else one derived from the graph position. */
+function uidOf(vertex: JobVertex, index: number): string {
+  return vertex.uid ?? `${index}:${vertex.name}`;
+}

@@ -1,4 +1,4 @@
-import type { OutputTag, Output, Timestamp } from '../types';
+import type { CheckpointBarrier, OutputTag, Output, Timestamp } from '../types';
 import { BatchBuilder } from './batch-builder';
 
 /** Where a node delivers: the input of another node. */
@@ -6,6 +6,7 @@ export interface InputTarget {
   processBatch(batch: BatchBuilder<unknown>, input: number): void;
   processWatermark(watermark: Timestamp, input: number): void;
   processIdle(idle: boolean, input: number): void;
+  processBarrier(barrier: CheckpointBarrier, input: number): void;
   endInput(input: number): void;
 }
 
@@ -105,6 +106,11 @@ export class OperatorOutput implements Output<unknown> {
   emitIdle(idle: boolean): void {
     this.flush();
     this.forEachEdge((e) => e.target.processIdle(idle, e.input));
+  }
+
+  emitBarrier(barrier: CheckpointBarrier): void {
+    this.flush();
+    this.forEachEdge((e) => e.target.processBarrier(barrier, e.input));
   }
 
   endInput(): void {

@@ -1,0 +1,190 @@
+import type { CheckpointMetadata, CheckpointStorage, CompletedCheckpoint, OperatorStateMetadata } from './checkpoint-storage';
+import { CHECKPOINT_FORMAT_VERSION } from './checkpoint-storage';
+
+/** Checkpointing configuration (Flink's `execution.checkpointing.*`). */
+export interface CheckpointConfig {
+  /** Milliseconds between checkpoints (`execution.checkpointing.interval`). */
+  readonly interval: number;
+  /** `'exactly-once'` aligns barriers; `'at-least-once'` does not (`execution.checkpointing.mode`). */
+  readonly mode?: 'exactly-once' | 'at-least-once';
+  /** A checkpoint not complete after this many ms is abandoned (`execution.checkpointing.timeout`, 10 min). */
+  readonly timeout?: number;
+  /** Minimum ms from the end of one checkpoint to the start of the next (`min-pause`). */
+  readonly minPause?: number;
+  /** Only one checkpoint at a time is supported (Flink's `max-concurrent-checkpoints` = 1). */
+  readonly maxConcurrent?: 1;
+  /** Where checkpoints go; in-memory by default. */
+  readonly storage?: CheckpointStorage;
+  /** Complete checkpoints to keep (`state.checkpoints.num-retained`, 1). */
+  readonly retain?: number;
+}
+
+/** A participant of a checkpoint: an operator (maybe stateless) or a source. */
+export interface Participant {
+  readonly uid: string;
+  readonly name: string;
+}
+
+/** What an acknowledgement did to the pending checkpoint (Flink's `TaskAcknowledgeResult`). */
+export type AcknowledgeResult = 'success' | 'duplicate' | 'unknown' | 'complete';
+
+interface PendingCheckpoint {
+  readonly id: number;
+  readonly kind: 'checkpoint' | 'savepoint';
+  readonly timestamp: number;
+  readonly target: string | undefined;
+  readonly waiting: Set<string>;
+  readonly snapshots: Map<string, Uint8Array>;
+  readonly sourcePositions: Map<string, number | string>;
+  readonly work: Array<Promise<unknown>>;
+  completion: Promise<CompletedCheckpointInfo>;
+  readonly done: { resolve(c: CompletedCheckpointInfo): void; reject(e: unknown): void };
+}
+
+export interface CompletedCheckpointInfo {
+  readonly checkpointId: number;
+  readonly kind: 'checkpoint' | 'savepoint';
+  readonly location: string;
+}
+
+/**
+ * Coordinates checkpoints of one job attempt: numbers them, tracks which operators have
+ * acknowledged (pure bookkeeping, result values), and — once all have — writes every snapshot and
+ * then the metadata to storage, which makes the checkpoint complete. Operators are told
+ * (`notifyCheckpointComplete`) only after that. Numbering continues across attempts.
+ */
+export class CheckpointCoordinator {
+  private pending: PendingCheckpoint | undefined;
+  private lastCompletedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly storage: CheckpointStorage,
+    private readonly jobName: string,
+    private readonly maxParallelism: number,
+    private readonly operators: readonly Participant[],
+    private readonly retain: number,
+    private nextId: number,
+    private readonly notifyComplete: (checkpointId: number) => void,
+  ) {}
+
+  get inProgress(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Resolves once no checkpoint is in progress (whatever its outcome). */
+  async inProgressSettled(): Promise<void> {
+    while (this.pending !== undefined) await this.pending.completion.catch(() => {});
+  }
+
+  get lastCompletedTime(): number {
+    return this.lastCompletedAt;
+  }
+
+  /** Starts checkpoint n+1: returns its id, or `undefined` while another is in progress. */
+  begin(
+    kind: 'checkpoint' | 'savepoint',
+    timestamp: number,
+    sourcePositions: ReadonlyMap<string, number | string>,
+    target?: string,
+  ): { id: number; completion: Promise<CompletedCheckpointInfo> } | undefined {
+    if (this.pending !== undefined) return undefined;
+    const id = this.nextId++;
+    let done!: PendingCheckpoint['done'];
+    const completion = new Promise<CompletedCheckpointInfo>((resolve, reject) => (done = { resolve, reject }));
+    completion.catch(() => {});
+    this.pending = {
+      id,
+      kind,
+      timestamp,
+      target,
+      waiting: new Set(this.operators.map((o) => o.uid)),
+      snapshots: new Map(),
+      sourcePositions: new Map(sourcePositions),
+      work: [],
+      completion,
+      done,
+    };
+    return { id, completion };
+  }
+
+  /** An operator's snapshot for checkpoint `id`; the last one starts writing the checkpoint. */
+  acknowledge(uid: string, id: number, snapshot: Uint8Array | undefined, work?: Promise<unknown>): AcknowledgeResult {
+    const p = this.pending;
+    if (p === undefined || p.id !== id) return 'unknown';
+    if (!p.waiting.delete(uid)) return 'duplicate';
+    if (snapshot !== undefined) p.snapshots.set(uid, snapshot);
+    if (work !== undefined) p.work.push(work);
+    if (p.waiting.size > 0) return 'success';
+    void this.write(p);
+    return 'complete';
+  }
+
+  /** Abandons the pending checkpoint (timeout, failure, cancel). */
+  abort(reason: unknown): void {
+    const p = this.pending;
+    if (p === undefined) return;
+    this.pending = undefined;
+    p.done.reject(reason);
+  }
+
+  private async write(p: PendingCheckpoint): Promise<void> {
+    let writer;
+    try {
+      await Promise.all(p.work);
+      writer = await this.storage.begin(p.id, p.kind, p.target === undefined ? undefined : { target: p.target });
+      const operators: OperatorStateMetadata[] = [];
+      for (const o of this.operators) {
+        const bytes = p.snapshots.get(o.uid);
+        const files = [];
+        if (bytes !== undefined) {
+          const info = await writer.write(`${safeName(o.uid)}-0`, bytes);
+          files.push({ ...info, subtask: 0, keyGroups: [0, this.maxParallelism - 1] as const });
+        }
+        operators.push({ uid: o.uid, name: o.name, parallelism: 1, maxParallelism: this.maxParallelism, files });
+      }
+      const metadata: CheckpointMetadata = {
+        formatVersion: CHECKPOINT_FORMAT_VERSION,
+        checkpointId: p.id,
+        kind: p.kind,
+        timestamp: p.timestamp,
+        jobName: this.jobName,
+        operators,
+        sources: [...p.sourcePositions].map(([uid, position]) => ({ uid, positions: [position] })),
+      };
+      await writer.commit(metadata);
+      if (this.pending !== p) return;
+      this.pending = undefined;
+      this.lastCompletedAt = Date.now();
+      if (p.kind === 'checkpoint') await this.storage.retain(this.retain);
+      this.notifyComplete(p.id);
+      p.done.resolve({ checkpointId: p.id, kind: p.kind, location: writer.location });
+    } catch (e) {
+      await writer?.abort().catch(() => {});
+      if (this.pending === p) this.pending = undefined;
+      p.done.reject(e);
+    }
+  }
+}
+
+/** File names allow `[A-Za-z0-9._-]`, 200 characters; uids are free text, so a hash keeps them apart. */
+function safeName(uid: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < uid.length; i++) h = Math.imul(h ^ uid.charCodeAt(i), 0x01000193);
+  const readable = uid.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]/, 'x').slice(0, 100);
+  return `${readable}-${(h >>> 0).toString(16)}`;
+}
+
+/** Reads the state of a completed checkpoint: per operator uid, one byte array per subtask. */
+export async function readCheckpointState(
+  checkpoint: CompletedCheckpoint,
+): Promise<{ operators: Map<string, Uint8Array[]>; sources: Map<string, number | string> }> {
+  const operators = new Map<string, Uint8Array[]>();
+  for (const o of checkpoint.metadata.operators) {
+    const parts: Uint8Array[] = [];
+    for (const f of [...o.files].sort((a, b) => a.subtask - b.subtask)) parts.push(await checkpoint.read(f.name));
+    operators.set(o.uid, parts);
+  }
+  const sources = new Map<string, number | string>();
+  for (const s of checkpoint.metadata.sources) if (s.positions.length > 0) sources.set(s.uid, s.positions[0]!);
+  return { operators, sources };
+}
