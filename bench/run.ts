@@ -1,0 +1,435 @@
+/**
+ * `npm run bench`: keyed event-time windows, sum + count, over N in-memory object records —
+ * sluice's public API against the same computation in RxJS and in a hand-written loop.
+ *
+ *   npm run bench -- [--events N] [--rounds R]
+ *
+ * Every variant runs R times in one process (rounds interleave the variants); the table shows
+ * medians. Every run's results are checked against the hand-written loop's (row count, Σcount,
+ * Σsum and a key/window-weighted checksum), so no line can be fast by computing less. Memory is
+ * measured apart, untimed: each variant runs once more in a fresh child process, which reports its
+ * maximum RSS and the peak of `heapUsed`, sampled every 2^16 records.
+ * See bench/README.md.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { from, groupBy, lastValueFrom, map, mergeMap, reduce, toArray } from 'rxjs';
+import { aggregate, count, fromArray, keyBy, sliding, sum, tumbling, watermarks, window, type WindowAssigner } from '../src/index';
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+const KEYS = 10_000;
+const EVENTS_PER_KEY_AND_WINDOW = 100;
+/** Event time advances 1 ms every this many records. */
+const EVENTS_PER_MS = 100;
+/** 10 000 keys × 100 events per key and window at 100 events/ms: a 10 s window. */
+const WINDOW_MS = (KEYS * EVENTS_PER_KEY_AND_WINDOW) / EVENTS_PER_MS;
+const SLIDE_MS = 1_000;
+const OUT_OF_ORDERNESS_MS = 100;
+/** 10% of records are up to this many ms older than their position says (well within the bound). */
+const MAX_DISORDER_MS = 50;
+/** Epoch ms, aligned to every window size used here. */
+const T0 = Date.UTC(2025, 0, 1);
+const PROBE_EVERY = 1 << 16;
+
+function parseArgs(argv: readonly string[]): { events: number; rounds: number; memory: string | undefined } {
+  let events = 2_000_000;
+  let rounds = 5;
+  let memory: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const raw = inline ?? argv[++i];
+    if (flag === '--memory') {
+      memory = raw;
+      continue;
+    }
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${String(raw)}`);
+    if (flag === '--events') events = n;
+    else if (flag === '--rounds') rounds = n;
+    else throw new Error(`unknown option ${flag}; usage: npm run bench -- [--events N] [--rounds R]`);
+  }
+  return { events, rounds, memory };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------------
+
+interface Bid {
+  readonly key: number;
+  readonly ts: number;
+  readonly price: number;
+}
+
+interface Row {
+  readonly key: number;
+  readonly start: number;
+  readonly end: number;
+  readonly n: number;
+  readonly total: number;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(n: number): Bid[] {
+  const random = mulberry32(20_251_121);
+  const bids = new Array<Bid>(n);
+  for (let i = 0; i < n; i++) {
+    const key = Math.floor(random() * KEYS);
+    const disorder = random() < 0.1 ? Math.floor(random() * MAX_DISORDER_MS) : 0;
+    bids[i] = { key, ts: T0 + Math.floor(i / EVENTS_PER_MS) - disorder, price: 1 + Math.floor(random() * 1000) };
+  }
+  return bids;
+}
+
+/** The start of the window of `size` containing `ts` (epoch-aligned, as Flink's). */
+function windowStart(ts: number, size: number): number {
+  const r = ts % size;
+  return r < 0 ? ts - (r + size) : ts - r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variants. Each gets the timestamp accessor `ts`: a plain `b => b.ts` when timed, a memory-probing
+// one in the memory round.
+// ---------------------------------------------------------------------------------------------
+
+type Ts = (b: Bid) => number;
+
+/** (b) sluice, public API, from plain object records. */
+function sluice(bids: Bid[], ts: Ts, emit: 'periodic' | 'record', assigner: WindowAssigner<Bid>): Promise<Row[]> {
+  return fromArray(bids)
+    .pipe(
+      watermarks({ timestamp: ts, outOfOrderness: OUT_OF_ORDERNESS_MS, emit }),
+      keyBy((b: Bid) => b.key),
+      window(assigner),
+      aggregate({ n: count(), total: sum((b: Bid) => b.price) }),
+    )
+    .collect();
+}
+
+/** (d) RxJS, idiomatic: a group per key, inside it a group per window, reduced when the input completes. */
+function rxjs(bids: Bid[], ts: Ts): Promise<Row[]> {
+  return lastValueFrom(
+    from(bids).pipe(
+      groupBy((b) => b.key),
+      mergeMap((byKey) =>
+        byKey.pipe(
+          groupBy((b) => windowStart(ts(b), WINDOW_MS)),
+          mergeMap((byWindow) =>
+            byWindow.pipe(
+              reduce(
+                (acc, b) => {
+                  acc.n++;
+                  acc.total += b.price;
+                  return acc;
+                },
+                { n: 0, total: 0 },
+              ),
+              map((acc): Row => ({ key: byKey.key, start: byWindow.key, end: byWindow.key + WINDOW_MS, ...acc })),
+            ),
+          ),
+        ),
+      ),
+      toArray(),
+    ),
+  );
+}
+
+interface Acc {
+  n: number;
+  total: number;
+}
+
+/**
+ * (e) A hand-written loop with the same event-time semantics: window start → (key → accumulator)
+ * maps, a bounded-out-of-orderness watermark after every record, and windows emitted once the
+ * watermark passes their end − 1.
+ */
+function handLoop(bids: Bid[], ts: Ts, size: number, slide: number): Row[] {
+  const out: Row[] = [];
+  const windows = new Map<number, Map<number, Acc>>();
+  let maxTs = Number.NEGATIVE_INFINITY;
+  let watermark = Number.NEGATIVE_INFINITY;
+  let nextEnd = Number.POSITIVE_INFINITY;
+  const fire = (): void => {
+    const due = [...windows.keys()].filter((start) => start + size - 1 <= watermark).sort((a, b) => a - b);
+    for (const start of due) {
+      for (const [key, acc] of windows.get(start)!) out.push({ key, start, end: start + size, n: acc.n, total: acc.total });
+      windows.delete(start);
+    }
+    nextEnd = Number.POSITIVE_INFINITY;
+    for (const start of windows.keys()) if (start + size < nextEnd) nextEnd = start + size;
+  };
+  for (let i = 0; i < bids.length; i++) {
+    const b = bids[i]!;
+    const t = ts(b);
+    for (let start = windowStart(t, slide); start > t - size; start -= slide) {
+      if (start + size - 1 <= watermark) continue; // late: dropped, as the window is gone
+      let byKey = windows.get(start);
+      if (byKey === undefined) {
+        windows.set(start, (byKey = new Map()));
+        if (start + size < nextEnd) nextEnd = start + size;
+      }
+      const acc = byKey.get(b.key);
+      if (acc === undefined) byKey.set(b.key, { n: 1, total: b.price });
+      else {
+        acc.n++;
+        acc.total += b.price;
+      }
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      watermark = maxTs - OUT_OF_ORDERNESS_MS - 1;
+      if (watermark >= nextEnd - 1) fire();
+    }
+  }
+  watermark = Number.POSITIVE_INFINITY;
+  fire();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+interface Digest {
+  rows: number;
+  n: number;
+  total: number;
+  /** Σ (key + 1) · (window index + 100) · count: catches counts credited to the wrong key or window. */
+  check: number;
+}
+
+function digest(rows: readonly Row[], slide: number): Digest {
+  const d: Digest = { rows: rows.length, n: 0, total: 0, check: 0 };
+  for (const r of rows) {
+    d.n += r.n;
+    d.total += r.total;
+    d.check += (r.key + 1) * ((r.start - T0) / slide + 100) * r.n;
+  }
+  return d;
+}
+
+function sameDigest(a: Digest, b: Digest): boolean {
+  return a.rows === b.rows && a.n === b.n && a.total === b.total && a.check === b.check;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+// ---------------------------------------------------------------------------------------------
+
+interface Variant {
+  readonly id: string;
+  readonly label: string;
+  readonly window: 'tumbling' | 'sliding';
+  readonly run: (bids: Bid[], ts: Ts) => Row[] | Promise<Row[]>;
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const MB = 1024 * 1024;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const variants: Variant[] = [
+  { id: 'b-periodic', label: "(b) sluice, emit: 'periodic'", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'periodic', tumbling(WINDOW_MS)) },
+  { id: 'b-record', label: "(b) sluice, emit: 'record' (default)", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'record', tumbling(WINDOW_MS)) },
+  { id: 'd-rxjs', label: '(d) RxJS groupBy/mergeMap/reduce', window: 'tumbling', run: (d, ts) => rxjs(d, ts) },
+  { id: 'e-loop', label: '(e) hand-written loop, Maps', window: 'tumbling', run: (d, ts) => handLoop(d, ts, WINDOW_MS, WINDOW_MS) },
+  {
+    id: 'b-periodic-sliding',
+    label: "(b) sluice, emit: 'periodic'",
+    window: 'sliding',
+    run: (d, ts) => sluice(d, ts, 'periodic', sliding(WINDOW_MS, SLIDE_MS)),
+  },
+  { id: 'e-loop-sliding', label: '(e) hand-written loop, Maps', window: 'sliding', run: (d, ts) => handLoop(d, ts, WINDOW_MS, SLIDE_MS) },
+];
+
+interface MemoryReport {
+  /** Largest heapUsed seen, minus heapUsed once the input was generated. */
+  peakHeapDeltaMB: number;
+  /** The process's maximum resident set size (getrusage). */
+  maxRssMB: number;
+}
+
+/** In a child process: generate the input, run one variant once, report its memory peaks as JSON. */
+async function memoryChild(id: string, events: number): Promise<void> {
+  const bids = generate(events);
+  gc();
+  const baseHeap = process.memoryUsage().heapUsed;
+  let peakHeap = baseHeap;
+  const sample = (): void => {
+    const heap = process.memoryUsage().heapUsed;
+    if (heap > peakHeap) peakHeap = heap;
+  };
+  if (id !== 'baseline') {
+    const variant = variants.find((v) => v.id === id);
+    if (variant === undefined) throw new Error(`unknown variant ${id}`);
+    let calls = 0;
+    const probed: Ts = (b) => {
+      if (++calls % PROBE_EVERY === 0) sample();
+      return b.ts;
+    };
+    const rows = await variant.run(bids, probed);
+    sample();
+    if (rows.length === 0) throw new Error(`${id}: no rows`);
+  }
+  const report: MemoryReport = {
+    peakHeapDeltaMB: Math.round((peakHeap - baseHeap) / MB),
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  process.stdout.write(JSON.stringify(report));
+}
+
+function measureInChild(id: string, events: number): Promise<MemoryReport> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((resolvePromise, reject) => {
+    // process.execArgv carries tsx's loader, so the child runs this TypeScript file as the parent does.
+    const child = spawn(process.execPath, [...process.execArgv, self, '--events', String(events), '--memory', id], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`memory measurement of ${id} exited with ${code}`));
+      else resolvePromise(JSON.parse(out) as MemoryReport);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const { events, rounds, memory } = parseArgs(process.argv.slice(2));
+  if (memory !== undefined) return memoryChild(memory, events);
+
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+  };
+  console.error(`sluice bench: ${events.toLocaleString('en-US')} events, ${KEYS.toLocaleString('en-US')} keys, ${rounds} rounds`);
+  console.error(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, ${machine.platform}${machine.gcExposed ? '' : ' (no --expose-gc)'}`);
+
+  const bids = generate(events);
+  let priceSum = 0;
+  for (const b of bids) priceSum += b.price;
+  const plainTs: Ts = (b) => b.ts;
+
+  // The reference results: the hand-written loop, checked against the input itself.
+  const reference = {
+    tumbling: digest(handLoop(bids, plainTs, WINDOW_MS, WINDOW_MS), WINDOW_MS),
+    sliding: digest(handLoop(bids, plainTs, WINDOW_MS, SLIDE_MS), SLIDE_MS),
+  };
+  const perElement = WINDOW_MS / SLIDE_MS;
+  if (reference.tumbling.n !== events || reference.tumbling.total !== priceSum) throw new Error('reference (tumbling) lost records');
+  if (reference.sliding.n !== events * perElement || reference.sliding.total !== priceSum * perElement) {
+    throw new Error('reference (sliding) lost records');
+  }
+
+  const times = new Map<string, number[]>(variants.map((v) => [v.id, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order each round so no variant always runs right after a heavy one.
+    const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+    const line: string[] = [];
+    for (const v of order) {
+      gc();
+      const t0 = performance.now();
+      const rows = await v.run(bids, plainTs);
+      const ms = performance.now() - t0;
+      const d = digest(rows, v.window === 'tumbling' ? WINDOW_MS : SLIDE_MS);
+      if (!sameDigest(d, reference[v.window])) {
+        throw new Error(`${v.id} computed different results: ${JSON.stringify(d)} vs reference ${JSON.stringify(reference[v.window])}`);
+      }
+      times.get(v.id)!.push(ms);
+      line.push(`${v.id} ${ms.toFixed(0)} ms`);
+    }
+    console.error(`round ${round + 1}/${rounds}: ${line.join(', ')}`);
+  }
+
+  // Memory (untimed): each variant once more, alone in a fresh process, so that its peak RSS is its own.
+  const baseline = await measureInChild('baseline', events);
+  const peaks = new Map<string, MemoryReport>();
+  for (const v of variants) {
+    const report = await measureInChild(v.id, events);
+    peaks.set(v.id, report);
+    console.error(`memory: ${v.id} peak heap +${report.peakHeapDeltaMB} MB, max RSS ${report.maxRssMB} MB (data alone: ${baseline.maxRssMB} MB)`);
+  }
+
+  // Report.
+  const medianMs = (id: string): number => median(times.get(id)!);
+  const eps = (id: string): number => events / (medianMs(id) / 1000);
+  const results = variants.map((v) => {
+    const p = peaks.get(v.id)!;
+    const loop = v.window === 'tumbling' ? 'e-loop' : 'e-loop-sliding';
+    return {
+      id: v.id,
+      label: v.label,
+      window: v.window === 'tumbling' ? `tumbling ${WINDOW_MS / 1000} s` : `sliding ${WINDOW_MS / 1000} s / ${SLIDE_MS / 1000} s`,
+      medianMs: Math.round(medianMs(v.id) * 10) / 10,
+      eventsPerSecond: Math.round(eps(v.id)),
+      vsHandLoop: eps(v.id) / eps(loop),
+      vsRxjs: v.window === 'tumbling' ? eps(v.id) / eps('d-rxjs') : undefined,
+      roundsMs: times.get(v.id)!.map((t) => Math.round(t * 10) / 10),
+      peakHeapDeltaMB: p.peakHeapDeltaMB,
+      maxRssMB: p.maxRssMB,
+      rssOverDataMB: p.maxRssMB - baseline.maxRssMB,
+      digest: reference[v.window],
+    };
+  });
+
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const ratio = (x: number | undefined): string => (x === undefined ? '' : `${x.toFixed(2)}×`);
+  const table = [
+    `${events.toLocaleString('en-US')} events, ${KEYS.toLocaleString('en-US')} keys, ~${EVENTS_PER_KEY_AND_WINDOW} events per key and ${WINDOW_MS / 1000} s window; median of ${rounds} rounds`,
+    `${machine.cores} × ${machine.cpu}, Node ${machine.node}`,
+    '',
+    '| variant | window | events/s | median ms | vs hand loop | vs RxJS | peak heap Δ | max RSS (Δ over data) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${r.window} | ${fmt(r.eventsPerSecond)} | ${fmt(r.medianMs)} | ${ratio(r.vsHandLoop)} | ${ratio(r.vsRxjs)} | ` +
+        `${r.peakHeapDeltaMB} MB | ${r.maxRssMB} MB (+${r.rssOverDataMB}) |`,
+    ),
+  ];
+  console.log(table.join('\n'));
+
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        memoryBaseline: baseline,
+        params: { events, rounds, keys: KEYS, eventsPerKeyAndWindow: EVENTS_PER_KEY_AND_WINDOW, windowMs: WINDOW_MS, slideMs: SLIDE_MS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.error(`\nwrote ${file}`);
+}
+
+await main();
