@@ -69,6 +69,18 @@ export class ValueWriter {
     return out;
   }
 
+  /** Starts an array of `length` values; write them next (streams big structures without building them). */
+  beginArray(length: number): void {
+    this.u8(Tag.Array);
+    this.u32(length);
+  }
+
+  /** Starts a plain object of `size` entries; write each as a string key, then its value. */
+  beginObject(size: number): void {
+    this.u8(Tag.Object);
+    this.u32(size);
+  }
+
   write(value: unknown): void {
     switch (typeof value) {
       case 'undefined':

@@ -19,6 +19,8 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
   protected backend!: HeapKeyedStateBackend;
   protected timers!: InternalTimerService<N>;
   private sorted: SortedKeyedInput<I> | undefined;
+  /** Reused across checkpoints: its buffer stays grown. */
+  private readonly snapshotWriter = new ValueWriter();
   private finalWatermark = Number.NEGATIVE_INFINITY;
 
   constructor(protected readonly keySelectors: ReadonlyArray<KeySelector<I, unknown>>) {
@@ -83,15 +85,18 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
 
   /** Keyed state and timers, by key group, through the value codec. */
   snapshotState(): Uint8Array {
-    const writer = new ValueWriter();
-    writer.write({
-      version: SNAPSHOT_VERSION,
-      // Flink does not checkpoint watermarks; restoring it makes a recovered run judge late
-      // elements exactly as the failure-free run would.
-      watermark: this.timers.currentWatermark,
-      state: this.backend.snapshot(),
-      timers: this.timers.snapshot((ns) => this.encodeNamespace(ns)),
-    });
+    const writer = this.snapshotWriter;
+    writer.beginObject(4);
+    writer.write('version');
+    writer.write(SNAPSHOT_VERSION);
+    // Flink does not checkpoint watermarks; restoring it makes a recovered run judge late elements
+    // exactly as the failure-free run would.
+    writer.write('watermark');
+    writer.write(this.timers.currentWatermark);
+    writer.write('state');
+    this.backend.writeSnapshot(writer);
+    writer.write('timers');
+    writer.write(this.timers.snapshot((ns) => this.encodeNamespace(ns)));
     return writer.take();
   }
 

@@ -1,3 +1,4 @@
+import type { ValueWriter } from '../codec/value-codec';
 import { ConfigurationError } from '../errors';
 import type { Clock } from '../types';
 import type { AnyStateDescriptor } from './descriptors';
@@ -35,8 +36,8 @@ export interface KeyedStateBackend extends KeyContext {
   keyCount(): number;
   /** The key group of the current key. */
   currentKeyGroup(): number;
-  /** Every state entry, by state name, each with its key group (see `KeyedStateSnapshot`). */
-  snapshot(): KeyedStateSnapshot;
+  /** Writes every state entry, by state name, each with its key group (decodes to a `KeyedStateSnapshot`). */
+  writeSnapshot(writer: ValueWriter): void;
   /** Adds the entries of `snapshot` whose key group lies in `[range.start, range.end]`. */
   restore(snapshot: KeyedStateSnapshot, range: KeyGroupRange): void;
 }
@@ -85,14 +86,27 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
     return assignToKeyGroup(this.currentKey, this.maxParallelism);
   }
 
-  snapshot(): KeyedStateSnapshot {
-    const tables: Array<[string, Array<[number, unknown, Array<[unknown, unknown]>]>]> = [];
+  /** Streams the entries into `writer`, without building intermediate arrays. */
+  writeSnapshot(writer: ValueWriter): void {
+    writer.beginObject(1);
+    writer.write('tables');
+    writer.beginArray(this.tables.size);
     for (const [name, table] of this.tables) {
-      const entries: Array<[number, unknown, Array<[unknown, unknown]>]> = [];
-      for (const [mapKey, byNs] of table) entries.push([keyGroupOfMapKey(mapKey, this.maxParallelism), mapKey, [...byNs]]);
-      tables.push([name, entries]);
+      writer.beginArray(2);
+      writer.write(name);
+      writer.beginArray(table.size);
+      for (const [mapKey, byNs] of table) {
+        writer.beginArray(3);
+        writer.write(keyGroupOfMapKey(mapKey, this.maxParallelism));
+        writer.write(mapKey);
+        writer.beginArray(byNs.size);
+        for (const [ns, stored] of byNs) {
+          writer.beginArray(2);
+          writer.write(ns);
+          writer.write(stored);
+        }
+      }
     }
-    return { tables };
   }
 
   restore(snapshot: KeyedStateSnapshot, range: KeyGroupRange): void {
