@@ -74,6 +74,7 @@ export type { GeneratorOptions } from './io/generator-source';
 export type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './runtime/job-handle';
 export type { RestartStrategy } from './runtime/restart-strategy';
 export { TwoPhaseCommitSink, CollectingTwoPhaseCommitSink } from './io/two-phase-commit-sink';
+export { IndexedDBSink, type IndexedDBSinkOptions, type IndexedDBSinkTransaction, type IndexedDBSinkSchema } from './io/indexeddb-sink';
 export type { CheckpointConfig } from './checkpoint/checkpoint-coordinator';
 export {
   CheckpointError,

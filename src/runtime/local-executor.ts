@@ -93,10 +93,22 @@ class TwoPhaseCommitSinkOperator extends AbstractOperator<unknown, never> {
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
-    const ready = this.pending.filter(([id]) => id <= checkpointId);
-    this.pending = this.pending.filter(([id]) => id > checkpointId);
-    for (const [, txn] of ready) this.track(this.sink.commit(txn));
+    for (const entry of this.pending) {
+      if (entry[0] > checkpointId || this.committing.has(entry)) continue;
+      this.committing.add(entry);
+      // A transaction stays pending — in every snapshot — until its commit has landed: a
+      // checkpoint taken while the commit is in flight must still be able to commit it again.
+      const done = (): void => {
+        this.committing.delete(entry);
+        this.pending = this.pending.filter((e) => e !== entry);
+      };
+      const r = this.sink.commit(entry[1]);
+      if (r instanceof Promise) this.track(r.then(done));
+      else done();
+    }
   }
+
+  private readonly committing = new Set<[number, unknown]>();
 
   restoreState(snapshots: readonly Uint8Array[]): void {
     for (const bytes of snapshots) {
@@ -416,8 +428,9 @@ export class LocalExecutor implements JobHandle {
     const restore = this.config.restore;
     if (restore === undefined) return;
     const known = new Set<string>([...this.nodes.map(({ node }) => node.uid!), ...this.sources.map((s) => s.uid)]);
-    for (const uid of restore.operators.keys()) {
-      if (!known.has(uid) && restore.allowNonRestoredState !== true) {
+    for (const [uid, parts] of restore.operators) {
+      // As in Flink, only operators that have state must exist in the new job.
+      if (parts.length > 0 && !known.has(uid) && restore.allowNonRestoredState !== true) {
         throw new ConfigurationError(
           `The checkpoint${restore.location === undefined ? '' : ` at ${restore.location}`} has state for operator uid "${uid}", which this job does not have. ` +
             'Give operators stable uids (.uid(...) or { uid }) or set allowNonRestoredState.',
