@@ -71,6 +71,29 @@ export type { Sink } from './io/sink';
 export type { Subscribable } from './io/observable-source';
 export type { GeneratorOptions } from './io/generator-source';
 
+export { Schema, field, SchemaError, type ColumnType, type Field } from './columnar/schema';
+export {
+  ColumnBatch,
+  Utf8Column,
+  packBits,
+  isValid,
+  bitmapLength,
+  columnValue,
+  type Column,
+  type F64Column,
+  type I32Column,
+  type I64Column,
+  type BoolColumn,
+  type Bitmap,
+  type ColumnValue,
+  type Utf8Dictionary,
+} from './columnar/column-batch';
+export { fromRecords, toRecords, inferSchema, type FromRecordsOptions } from './columnar/records';
+export { encodeBatch, decodeBatch, encodeRecords, decodeRecords, BATCH_FORMAT_VERSION, type EncodeOptions, type DecodeOptions } from './codec/batch-codec';
+export { CodecError, type CodecErrorKind } from './codec/codec-error';
+export { CodecKernel } from './codec/codec-kernel';
+export { crc32c } from './codec/crc32c';
+
 export type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './runtime/job-handle';
 export type { RestartStrategy } from './runtime/restart-strategy';
 export { TwoPhaseCommitSink, CollectingTwoPhaseCommitSink } from './io/two-phase-commit-sink';

@@ -5,7 +5,7 @@
 // read/verify/fall-back orchestration over a backend's raw reads.
 
 import { SluiceError } from '../errors';
-import { crc32c } from './checksum';
+import { crc32c } from '../codec/crc32c';
 
 // ────────────────────────────────────────────────────────────────────────────────────────────────
 // Public types

@@ -8,7 +8,7 @@ import {
   type CheckpointKind,
   type RetentionEntry,
 } from '../../src/checkpoint/checkpoint-storage';
-import { crc32c } from '../../src/checkpoint/checksum';
+import { crc32c } from '../../src/codec/crc32c';
 import { MemoryCheckpointStorage } from '../../src/checkpoint/memory-storage';
 import { bytesFor, metadataFor, storageContract } from '../support/storage-contract';
 

@@ -2,8 +2,9 @@
 // the checksum of iSCSI, ext4, RocksDB and Kafka record batches. Check value: crc32c("123456789")
 // is 0xE3069283.
 //
-// Slicing-by-8: eight 256-entry tables, so the main loop consumes 8 bytes per iteration with 8 table
-// lookups instead of 8 dependent shift/lookup steps (about 4-5x faster than byte-at-a-time in V8).
+// Slicing-by-8: eight 256-entry tables, so the main loop consumes 8 bytes (two aligned 32-bit words)
+// per iteration with 8 table lookups instead of 8 dependent shift/lookup steps. The JS twin of
+// assembly/lib/codec-crc32c.ts.
 //
 //   TABLES layout (Int32Array, 8 × 256 entries):
 //   ┌──────────── T0 ────────────┬──────────── T1 ────────────┬ … ┬──────────── T7 ────────────┐
@@ -21,9 +22,9 @@ function makeTables(): Int32Array {
     tables[n] = c;
   }
   for (let n = 0; n < 256; n++) {
-    let c = tables[n];
+    let c = tables[n]!;
     for (let t = 1; t < 8; t++) {
-      c = (c >>> 8) ^ tables[c & 0xff];
+      c = (c >>> 8) ^ tables[c & 0xff]!;
       tables[t * 256 + n] = c;
     }
   }
@@ -41,23 +42,30 @@ const TABLES = /* @__PURE__ */ makeTables();
  * crc32c(tail, crc32c(head)) === crc32c(whole);  // incremental
  */
 export function crc32c(bytes: Uint8Array, previous = 0): number {
-  const t = TABLES;
-  const n = bytes.length;
-  let c = ~previous;
-  let i = 0;
-  for (const end = n - 7; i < end; i += 8) {
-    const lo = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
-    const hi = bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24);
-    c =
-      t[1792 + (lo & 0xff)] ^
-      t[1536 + ((lo >>> 8) & 0xff)] ^
-      t[1280 + ((lo >>> 16) & 0xff)] ^
-      t[1024 + (lo >>> 24)] ^
-      t[768 + (hi & 0xff)] ^
-      t[512 + ((hi >>> 8) & 0xff)] ^
-      t[256 + ((hi >>> 16) & 0xff)] ^
-      t[hi >>> 24];
+  const T = TABLES;
+  const end = bytes.length;
+  let r = ~previous;
+  let p = 0;
+  // Byte steps until the data is 4-byte aligned, then two words per step.
+  while (p < end && ((bytes.byteOffset + p) & 3) !== 0) r = T[(r ^ bytes[p++]!) & 0xff]! ^ (r >>> 8);
+  if (end - p >= 8) {
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset + p, (end - p) >>> 2);
+    const n = words.length & ~1;
+    for (let w = 0; w < n; w += 2) {
+      const a = words[w]! ^ r;
+      const b = words[w + 1]!;
+      r =
+        T[1792 + (a & 0xff)]! ^
+        T[1536 + ((a >>> 8) & 0xff)]! ^
+        T[1280 + ((a >>> 16) & 0xff)]! ^
+        T[1024 + (a >>> 24)]! ^
+        T[768 + (b & 0xff)]! ^
+        T[512 + ((b >>> 8) & 0xff)]! ^
+        T[256 + ((b >>> 16) & 0xff)]! ^
+        T[b >>> 24]!;
+    }
+    p += n * 4;
   }
-  for (; i < n; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
+  while (p < end) r = T[(r ^ bytes[p++]!) & 0xff]! ^ (r >>> 8);
+  return ~r >>> 0;
 }
