@@ -12,7 +12,7 @@
  * See bench/README.md.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -415,10 +415,18 @@ async function main(): Promise<void> {
   console.log(table.join('\n'));
 
   const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
+  // Other benches (bench/checkpoint.ts) keep their figures under their own keys: merge, don't overwrite.
+  let previous: Record<string, unknown> = {};
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // No earlier results.
+  }
   writeFileSync(
     file,
     `${JSON.stringify(
       {
+        ...previous,
         date: new Date().toISOString(),
         machine,
         memoryBaseline: baseline,

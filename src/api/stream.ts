@@ -154,7 +154,7 @@ export class Stream<T> {
   /** Starts the job (this stream and every sink registered on the environment) and returns its handle. */
   async execute(jobName?: string): Promise<JobHandle> {
     const sunk = this.environment.hasSinkFor(this.transformation);
-    return this.environment.startJob(sunk ? [] : [new SinkTransformation(this.transformation, { name: 'discard', write() {} })], jobName);
+    return this.environment.startJob(sunk ? [] : [new SinkTransformation(this.transformation, { name: 'discard', write() {} })], jobName).started;
   }
 
   /** @internal Adds an operator after this stream. */
