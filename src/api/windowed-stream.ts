@@ -7,7 +7,10 @@ import {
   type AggregateFunction,
   type ReduceFunction,
 } from '../state/descriptors';
+import type { KeySelector } from '../runtime/key-selector';
 import type { Collector, OutputTag } from '../types';
+import { KernelWindowOperator, type KernelWindowSpec } from '../windowing/kernel-window-operator';
+import type { KernelAggregate } from '../windowing/window-aggregation';
 import type { Trigger } from '../windowing/trigger';
 import { eventTimeTrigger } from '../windowing/triggers/event-time';
 import type { WindowAssigner } from '../windowing/window-assigner';
@@ -36,6 +39,7 @@ export interface ProcessWindowFunction<T, K, O> {
 }
 
 const RESERVED = new Set(['key', 'start', 'end']);
+const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg']);
 
 /**
  * A keyed stream cut into windows (Flink's `WindowedStream`); `aggregate`, `reduce` or `process`
@@ -62,6 +66,15 @@ export class WindowedStream<T, K> {
       if (RESERVED.has(n)) throw new ConfigurationError(`aggregate: "${n}" is a field of every window result; name the aggregate differently`);
     }
     const list = names.map((n) => aggregators[n]!);
+    const kernel = this.kernelSpec(names, list);
+    if (kernel !== undefined) {
+      return this.keyed.transform(
+        `window(${this.assigner.name}, EventTimeTrigger) aggregate(${names.join(', ')})`,
+        () => new KernelWindowOperator<T>(kernel),
+        options,
+        { sideOutputs: new Set(kernel.lateOutput === undefined ? [] : [kernel.lateOutput.id]), watermarkRole: 'window' },
+      );
+    }
     const fn = compositeAggregate(list);
     const windowFunction: InternalWindowFunction<unknown[], unknown> = (key, window, acc, _ctx, emit) => {
       const row: Record<string, unknown> = { key, start: window.start, end: window.end };
@@ -112,6 +125,30 @@ export class WindowedStream<T, K> {
       options,
       'any',
     ) as Stream<O>;
+  }
+
+  /**
+   * Tumbling and sliding event-time windows with the default trigger and only count, sum, min, max
+   * and avg over numeric fields run on the columnar kernel (WebAssembly or its JavaScript twin).
+   */
+  private kernelSpec(
+    names: readonly string[],
+    aggregators: ReadonlyArray<Aggregator<T, unknown, unknown>>,
+  ): KernelWindowSpec<T> | undefined {
+    // The kernels cannot snapshot yet: checkpointed jobs keep window state in the keyed backend.
+    if (this.keyed.environment.checkpoint !== undefined) return undefined;
+    const panes = this.assigner.panes;
+    const trigger = this.options.trigger;
+    if (panes === undefined || !this.assigner.isEventTime || (trigger !== undefined && trigger !== eventTimeTrigger())) return undefined;
+    if (panes.size % panes.slide !== 0) return undefined;
+    if (!aggregators.every((a) => KERNEL_KINDS.has(a.kind) && (a.kind === 'count' || a.field !== undefined))) return undefined;
+    return {
+      ...panes,
+      allowedLateness: this.options.allowedLateness ?? 0,
+      lateOutput: this.options.lateOutput,
+      keySelector: this.keyed.keySelector as KeySelector<T, unknown>,
+      aggregates: aggregators.map((a, i) => ({ name: names[i]!, kind: a.kind as KernelAggregate, field: a.field })),
+    };
   }
 
   private build(
