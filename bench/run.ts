@@ -17,7 +17,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { from, groupBy, lastValueFrom, map, mergeMap, reduce, toArray } from 'rxjs';
-import { aggregate, count, fromArray, keyBy, sliding, sum, tumbling, watermarks, window, type WindowAssigner } from '../src/index';
+import { StreamEnvironment, aggregate, count, keyBy, sliding, sum, tumbling, watermarks, window, type WindowAssigner } from '../src/index';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -109,9 +109,10 @@ function windowStart(ts: number, size: number): number {
 
 type Ts = (b: Bid) => number;
 
-/** (b) sluice, public API, from plain object records. */
-function sluice(bids: Bid[], ts: Ts, emit: 'periodic' | 'record', assigner: WindowAssigner<Bid>): Promise<Row[]> {
-  return fromArray(bids)
+/** (b) sluice, public API, from plain object records; with `wasm: false`, (c) its JavaScript kernel. */
+function sluice(bids: Bid[], ts: Ts, emit: 'periodic' | 'record', assigner: WindowAssigner<Bid>, wasm = true): Promise<Row[]> {
+  return new StreamEnvironment({ wasm })
+    .fromArray(bids)
     .pipe(
       watermarks({ timestamp: ts, outOfOrderness: OUT_OF_ORDERNESS_MS, emit }),
       keyBy((b: Bid) => b.key),
@@ -251,6 +252,7 @@ function median(xs: readonly number[]): number {
 const variants: Variant[] = [
   { id: 'b-periodic', label: "(b) sluice, emit: 'periodic'", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'periodic', tumbling(WINDOW_MS)) },
   { id: 'b-record', label: "(b) sluice, emit: 'record' (default)", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'record', tumbling(WINDOW_MS)) },
+  { id: 'c-js', label: "(c) sluice, JS path (wasm: false), 'periodic'", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'periodic', tumbling(WINDOW_MS), false) },
   { id: 'd-rxjs', label: '(d) RxJS groupBy/mergeMap/reduce', window: 'tumbling', run: (d, ts) => rxjs(d, ts) },
   { id: 'e-loop', label: '(e) hand-written loop, Maps', window: 'tumbling', run: (d, ts) => handLoop(d, ts, WINDOW_MS, WINDOW_MS) },
   {
