@@ -36,6 +36,7 @@ import {
   type JobHandle,
   type ValueState,
 } from '../src/index';
+import { median, parseOptions } from './support';
 import { FileCheckpointStorage } from '../src/node/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -53,20 +54,6 @@ const STALL_MS = 20;
 const RESTORE_CHECKED_RECORDS = 200_000;
 const TARGETS = { throughputRatio: 0.9, restoreMs: 2_000 };
 
-function parseArgs(argv: readonly string[]): { keys: number; rounds: number } {
-  let keys = 1_000_000;
-  let rounds = 3;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
-    const raw = inline ?? argv[++i];
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${String(raw)}`);
-    if (flag === '--keys') keys = n;
-    else if (flag === '--rounds') rounds = n;
-    else throw new Error(`unknown option ${flag}; usage: npx tsx bench/checkpoint.ts [--keys N] [--rounds R]`);
-  }
-  return { keys, rounds };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Data: event i goes to key keyOf(i). Events come in passes of N; each pass visits every key once,
@@ -405,11 +392,6 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const MB = 1024 * 1024;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** The per-field medians of a list of runs. */
 function medians<T extends object>(runs: readonly T[]): { [K in keyof T]: number } {
@@ -422,7 +404,7 @@ function medians<T extends object>(runs: readonly T[]): { [K in keyof T]: number
 }
 
 async function main(): Promise<void> {
-  const { keys, rounds } = parseArgs(process.argv.slice(2));
+  const { keys, rounds } = parseOptions(process.argv.slice(2), { keys: 1_000_000, rounds: 3 }, 'npx tsx bench/checkpoint.ts [--keys N] [--rounds R]');
   const events = keys * EVENTS_PER_KEY;
   const cpus = os.cpus();
   const machine = {

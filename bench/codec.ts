@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { decodeBatch, decodeRecords, encodeBatch, encodeRecords } from '../src/codec/batch-codec';
+import { median, mulberry32, parseOptions } from './support';
 import { CodecKernel } from '../src/codec/codec-kernel';
 import { type ColumnBatch, Utf8Column } from '../src/columnar/column-batch';
 import { fromRecords, toRecords } from '../src/columnar/records';
@@ -38,29 +39,7 @@ interface Bid {
   extra: string;
 }
 
-function parseArgs(argv: readonly string[]): { records: number; rounds: number } {
-  let records = 1_000_000;
-  let rounds = 5;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
-    const n = Number(inline ?? argv[++i]);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer`);
-    if (flag === '--records') records = n;
-    else if (flag === '--rounds') rounds = n;
-    else throw new Error(`unknown option ${flag}; usage: npx tsx bench/codec.ts [--records N] [--rounds R]`);
-  }
-  return { records, rounds };
-}
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Bids shaped like the Nexmark generator's: four hot channels and 10 000 channel/url pairs, an
@@ -93,10 +72,6 @@ function generate(n: number): Bid[] {
   return bids;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`bench check failed: ${what}`);
@@ -110,7 +85,7 @@ function materialize(batch: ColumnBatch): number {
 }
 
 async function main(): Promise<void> {
-  const { records: n, rounds } = parseArgs(process.argv.slice(2));
+  const { records: n, rounds } = parseOptions(process.argv.slice(2), { records: 1_000_000, rounds: 5 }, 'npx tsx bench/codec.ts [--records N] [--rounds R]');
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   execFileSync(process.execPath, [resolve(root, 'assembly/build.mjs')], { stdio: 'inherit' });
   const wasm = await CodecKernel.load({ wasm: true });

@@ -17,6 +17,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { from, groupBy, lastValueFrom, map, mergeMap, reduce, toArray } from 'rxjs';
+import { median, mulberry32, parseOptions } from './support';
 import { StreamEnvironment, aggregate, count, keyBy, sliding, sum, tumbling, watermarks, window, type WindowAssigner } from '../src/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -37,25 +38,6 @@ const MAX_DISORDER_MS = 50;
 const T0 = Date.UTC(2025, 0, 1);
 const PROBE_EVERY = 1 << 16;
 
-function parseArgs(argv: readonly string[]): { events: number; rounds: number; memory: string | undefined } {
-  let events = 2_000_000;
-  let rounds = 5;
-  let memory: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
-    const raw = inline ?? argv[++i];
-    if (flag === '--memory') {
-      memory = raw;
-      continue;
-    }
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${String(raw)}`);
-    if (flag === '--events') events = n;
-    else if (flag === '--rounds') rounds = n;
-    else throw new Error(`unknown option ${flag}; usage: npm run bench -- [--events N] [--rounds R]`);
-  }
-  return { events, rounds, memory };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Data
@@ -75,15 +57,6 @@ interface Row {
   readonly total: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(n: number): Bid[] {
   const random = mulberry32(20_251_121);
@@ -243,11 +216,6 @@ interface Variant {
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const MB = 1024 * 1024;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const variants: Variant[] = [
   { id: 'b-periodic', label: "(b) sluice, emit: 'periodic'", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'periodic', tumbling(WINDOW_MS)) },
@@ -318,7 +286,7 @@ function measureInChild(id: string, events: number): Promise<MemoryReport> {
 }
 
 async function main(): Promise<void> {
-  const { events, rounds, memory } = parseArgs(process.argv.slice(2));
+  const { events, rounds, memory } = parseOptions(process.argv.slice(2), { events: 2_000_000, rounds: 5 }, 'npm run bench -- [--events N] [--rounds R]', ['memory']);
   if (memory !== undefined) return memoryChild(memory, events);
 
   const cpus = os.cpus();
