@@ -56,7 +56,6 @@ export class WasmWindowAggregation implements WindowAggregation {
   // Configuration.
   /** The input-area column of each configured value column, or -1 when no aggregate reads it. */
   private readonly slotOfColumn: Int32Array;
-  private readonly used: number;
 
   // Views of linear memory, re-made when it grows (which detaches the old buffer).
   private buffer: ArrayBuffer;
@@ -76,7 +75,6 @@ export class WasmWindowAggregation implements WindowAggregation {
     this.slotOfColumn = new Int32Array(columns).fill(-1);
     let used = 0;
     for (const { code, column } of plan.aggregates) if (code !== 0 && this.slotOfColumn[column] === -1) this.slotOfColumn[column] = used++;
-    this.used = used;
     const specBase = exports.spec() >>> 2;
     const i32 = new Int32Array(exports.memory.buffer);
     plan.aggregates.forEach(({ code, column }, a) => {
