@@ -143,7 +143,8 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         this.timestamps[0] = ts;
         for (let f = 0; f < nFields; f++) this.columns[f]![0] = this.columns[f]![s]!;
         this.kernel.add(this.keys, this.timestamps, this.columns, 0, 1);
-        this.emit(this.kernel.current(id, ts, wm));
+        // Flink fires an element's windows in the assigner's order, latest start first.
+        this.emit(this.kernel.current(id, ts, wm), true);
       }
       this.flushStaged();
     } catch (cause) {
@@ -165,10 +166,11 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     this.staged = 0;
   }
 
-  private emit(fired: FiredWindows): void {
+  private emit(fired: FiredWindows, latestFirst = false): void {
     const { size } = this.config;
     const aggregates = this.spec.aggregates;
-    for (let w = 0; w < fired.count; w++) {
+    for (let i = 0; i < fired.count; i++) {
+      const w = latestFirst ? fired.count - 1 - i : i;
       const start = fired.starts[w]!;
       const k = fired.keys[w]!;
       const row: Record<string, unknown> = { key: k >= MIN_SAFE ? k : this.keysById[(ID_BASE - k) / 2], start, end: start + size };

@@ -7,7 +7,10 @@
  * Windows are tumbling (`slide === size`) or sliding, aligned like Flink's
  * (`start = ts - ((ts - offset) mod slide)`), and kept as panes of `slide` ms: each element is added
  * to exactly one pane, and a window [s, s + size) is the merge of its `size / slide` panes
- * (`size` must be a multiple of `slide`).
+ * (`size` must be a multiple of `slide`; at most 64 aggregates). Sums start at 0 (a sum of −0s is
+ * +0); a sliding window adds its pane sums in pane-start order, so a float sum may differ in the
+ * last bits from adding the elements one by one. Non-finite timestamps are ignored (the operator
+ * rejects them before).
  */
 
 /** Built-in aggregates a kernel computes over one f64 input column each (`count` reads none). */
@@ -23,7 +26,10 @@ export interface WindowAggregationConfig {
   readonly columns: number;
 }
 
-/** Windows a `fire` or `current` call produced, valid until the next call into the kernel. */
+/**
+ * Windows a `fire` or `current` call produced, valid until the next call into the kernel. The
+ * arrays may be longer than `count`. Keys come back canonical: −0 as 0, every NaN as one NaN.
+ */
 export interface FiredWindows {
   readonly count: number;
   readonly keys: Float64Array;
@@ -49,13 +55,15 @@ export interface WindowAggregation {
   /**
    * Late firings (Flink fires a window again, at once, for each element that arrives within the
    * allowed lateness): the current results of the non-retired windows of `key` that contain
-   * `timestamp` and have `end - 1 <= watermark`, in window-end order. They count as fired: a later
-   * `fire` does not emit them again unless they change again.
+   * `timestamp` and have `end - 1 <= watermark`, in ascending start order (Flink fires them latest
+   * start first: iterate backwards). They count as fired: a later `fire` does not emit them again
+   * unless they change again.
    */
   current(key: number, timestamp: number, watermark: number): FiredWindows;
   /**
-   * Retires every window with `end - 1 <= cleanupWatermark` (= watermark − allowed lateness) and
-   * drops the panes no unretired window needs.
+   * Retires every window with `end - 1 <= min(cleanupWatermark, highest fire watermark)`
+   * (cleanupWatermark = watermark − allowed lateness) and drops the panes no unretired window
+   * needs. A retired window never fires again, through `fire` or `current`.
    */
   evict(cleanupWatermark: number): void;
   /** Number of (key, pane) entries held. */

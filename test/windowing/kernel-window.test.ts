@@ -94,4 +94,24 @@ describe('window aggregation on the columnar kernels', () => {
       );
     });
   }
+
+  it('fires a late element\'s windows latest start first, like the keyed-state operator', async () => {
+    const events: Ev[] = [
+      { k: 'a', ts: 5, v: 1 },
+      { k: 'a', ts: 70, v: 1 }, // watermark 64: [-20,10), [-10,20), [0,30), ... fire
+      { k: 'a', ts: 8, v: 1 }, // late but within the lateness: its three windows fire again
+    ];
+    const run = async (path: Path) => {
+      const rows = await new StreamEnvironment(options[path])
+        .fromArray(events)
+        .pipe(watermarks({ timestamp: (e) => e.ts, outOfOrderness: 5 }), keyBy((e) => e.k), window(sliding(30, 10), { allowedLateness: 100 }), aggregate({ n: count() }))
+        .collect();
+      return rows.map((r) => `[${r.start},${r.end})=${r.n}`);
+    };
+    const heap = await run('heap');
+    expect(heap.slice(3, 6)).toEqual(['[0,30)=2', '[-10,20)=2', '[-20,10)=2']);
+    expect(await run('wasm')).toEqual(heap);
+    expect(await run('js')).toEqual(heap);
+  });
 });
+
