@@ -43,7 +43,11 @@ interface CodecExports {
   checkIndices(indicesPtr: number, n: number, d: number, validityPtr: number): number;
 }
 
-const WASM_URL = new URL('../../build/wasm/codec.wasm', import.meta.url);
+/**
+ * The kernel's URL, made only when it is needed: where a caller hands in a precompiled module
+ * (workerd), `import.meta.url` need not be a valid base.
+ */
+const wasmUrl = (): URL => new URL('../../build/wasm/codec.wasm', import.meta.url);
 
 /**
  * The hot loops of the batch codec — CRC-32C and the validation of string columns — in
@@ -67,7 +71,7 @@ export class CodecKernel {
   static async load(options: { wasm?: boolean; module?: WebAssembly.Module } = {}): Promise<CodecKernel> {
     if (options.wasm === false) return CodecKernel.js;
     try {
-      const instance = await instantiateKernel(WASM_URL, options.module);
+      const instance = await instantiateKernel(wasmUrl, options.module);
       const exports = instance.exports as unknown as CodecExports;
       for (const name of ['reserve', 'crc32c', 'validateUtf8', 'checkOffsets', 'checkIndices'] as const) {
         if (typeof exports[name] !== 'function') throw new TypeError(`The codec kernel module does not export ${name}() (is it build/wasm/codec.wasm?)`);

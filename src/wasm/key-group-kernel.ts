@@ -7,7 +7,11 @@ interface HashExports {
   reserve(bytes: number): number;
 }
 
-const WASM_URL = new URL('../../build/wasm/hash.wasm', import.meta.url);
+/**
+ * The kernel's URL, made only when it is needed: where a caller hands in a precompiled module
+ * (workerd), `import.meta.url` need not be a valid base.
+ */
+const wasmUrl = (): URL => new URL('../../build/wasm/hash.wasm', import.meta.url);
 
 /**
  * Assigns numeric keys to key groups a whole batch at a time, in WebAssembly (`assembly/hash.ts`)
@@ -21,7 +25,7 @@ export class KeyGroupKernel {
 
   static async load(options: { wasm?: boolean; module?: WebAssembly.Module } = {}): Promise<KeyGroupKernel> {
     if (options.wasm === false) return new KeyGroupKernel(undefined, undefined);
-    const instance = await instantiateKernel(WASM_URL, options.module);
+    const instance = await instantiateKernel(wasmUrl, options.module);
     const exports = instance.exports as unknown as HashExports;
     return new KeyGroupKernel(exports, new KernelMemory(exports.memory));
   }

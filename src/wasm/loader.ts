@@ -7,9 +7,9 @@
  * - browsers and Deno: `fetch` of the URL (a Vite build rewrites or inlines it as a `data:` URL).
  * Every kernel is built with no imports, so instantiation needs none.
  */
-export async function instantiateKernel(url: URL, module?: WebAssembly.Module): Promise<WebAssembly.Instance> {
+export async function instantiateKernel(url: () => URL, module?: WebAssembly.Module): Promise<WebAssembly.Instance> {
   if (module !== undefined) return WebAssembly.instantiate(module, {});
-  const bytes = await readBytes(url);
+  const bytes = await readBytes(url());
   const { instance } = await WebAssembly.instantiate(bytes, {});
   return instance;
 }

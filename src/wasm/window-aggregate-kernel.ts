@@ -18,7 +18,11 @@ interface WindowKernelExports {
   entries(): number;
 }
 
-const WASM_URL = new URL('../../build/wasm/window-aggregate.wasm', import.meta.url);
+/**
+ * The kernel's URL, made only when it is needed: where a caller hands in a precompiled module
+ * (workerd), `import.meta.url` need not be a valid base.
+ */
+const wasmUrl = (): URL => new URL('../../build/wasm/window-aggregate.wasm', import.meta.url);
 
 /** The most elements handed to the kernel in one call; larger `add`s go in pieces. */
 const MAX_CALL = 1 << 16;
@@ -96,7 +100,7 @@ export class WasmWindowAggregation implements WindowAggregation {
    */
   static async load(config: WindowAggregationConfig, options: { module?: WebAssembly.Module } = {}): Promise<WasmWindowAggregation> {
     const plan = planWindowAggregation(config);
-    const instance = await instantiateKernel(WASM_URL, options.module);
+    const instance = await instantiateKernel(wasmUrl, options.module);
     return new WasmWindowAggregation(instance.exports as unknown as WindowKernelExports, plan, config.columns);
   }
 

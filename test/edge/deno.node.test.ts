@@ -1,0 +1,32 @@
+// The built package under Deno 2 (the `deno` npm package): WASM kernels load there — from the
+// `data:` URLs the library build inlines — and agree with their JavaScript twins.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('Deno', () => {
+  it('runs window aggregation on the WASM kernels and the codec from the built package', { timeout: 60_000 }, () => {
+    if (!existsSync(join(root, 'dist', 'index.js'))) {
+      throw new Error('dist/index.js is missing: run `npm run build` before this test (`npm test` builds first)');
+    }
+    const out = execFileSync(join(root, 'node_modules', '.bin', 'deno'), ['run', '--allow-read', '--allow-env', 'test/edge/deno-smoke.mjs'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    });
+    const report = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      windowKernelLoaded: true,
+      jsTwinUsed: true,
+      tumblingAgree: true,
+      slidingAgree: true,
+      codecWasm: true,
+      codecRoundTrip: true,
+    });
+    expect(report.windowRows).toBeGreaterThan(100);
+    expect(String(report.runtime)).toMatch(/^deno 2\./);
+  });
+});

@@ -1,0 +1,5 @@
+// A `.wasm` import in a Cloudflare worker is a precompiled WebAssembly.Module.
+declare module '*.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}
