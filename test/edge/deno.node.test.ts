@@ -1,4 +1,5 @@
-// The built package under Deno 2 (the `deno` npm package): WASM kernels load there — from the
+// The built package under Deno 2 (the binary from the npm package @deno/linux-x64-glibc: this
+// registry carries only the linux-x64 build, and the project's machines are linux-x64): WASM kernels load there — from the
 // `data:` URLs the library build inlines — and agree with their JavaScript twins.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,7 @@ describe('Deno', () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) {
       throw new Error('dist/index.js is missing: run `npm run build` before this test (`npm test` builds first)');
     }
-    const out = execFileSync(join(root, 'node_modules', '.bin', 'deno'), ['run', '--allow-read', '--allow-env', 'test/edge/deno-smoke.mjs'], {
+    const out = execFileSync(join(root, 'node_modules', '@deno', 'linux-x64-glibc', 'deno'), ['run', '--allow-read', '--allow-env', 'test/edge/deno-smoke.mjs'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
