@@ -1,6 +1,6 @@
-// The built package under Deno 2 (the binary from the npm package @deno/linux-x64-glibc: this
-// registry carries only the linux-x64 build, and the project's machines are linux-x64): WASM kernels load there — from the
-// `data:` URLs the library build inlines — and agree with their JavaScript twins.
+// The built package under Deno 2: the WASM kernels load there — from the `data:` URLs the library
+// build inlines — and agree with their JavaScript twins. Deno comes from @deno/linux-x64-glibc:
+// this registry carries only the linux-x64 build, which is what the project's machines run.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The engine inside Cloudflare workerd (the binary from @cloudflare/workerd-linux-64): a bundled worker runs window
+// The engine inside Cloudflare workerd (@cloudflare/workerd-linux-64): a bundled worker runs window
 // aggregations on the WASM kernel, handed in as a precompiled module because workerd forbids
 // compiling WebAssembly at run time, and on the JavaScript twin, with identical results.
 import { spawn, type ChildProcess } from 'node:child_process';
