@@ -8,35 +8,9 @@ import {
   ManualClock,
   MemoryCheckpointStorage,
   StreamEnvironment,
-  ValueStateDescriptor,
-  aggregate,
-  count,
-  keyBy,
   map,
-  process,
-  sum,
-  tap,
-  tumbling,
-  watermarks,
-  window,
-  type ValueState,
 } from '../../src/index';
-
-interface Click {
-  readonly user: string;
-  readonly ts: number;
-  readonly n: number;
-}
-
-function clicks(seed: number, length: number): Click[] {
-  let s = seed * 7919 + 17;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  let ts = 0;
-  return Array.from({ length }, (_, i) => {
-    ts += Math.floor(rnd() * 40);
-    return { user: `u${Math.floor(rnd() * 7)}`, ts: ts - Math.floor(rnd() * 30), n: i % 11 };
-  });
-}
+import { clickJob, clicks, type Click } from '../support/click-job';
 
 /** Runs the job; throws in a user function at record `failAt` of the first attempt only. */
 async function run(events: Click[], options: { failAt?: number; checkpointEvery: number; batchSize: number }) {
@@ -48,45 +22,13 @@ async function run(events: Click[], options: { failAt?: number; checkpointEvery:
     checkpoint: { interval: 10, storage: new MemoryCheckpointStorage() },
     restart: { strategy: 'fixed-delay', attempts: 3, delay: 0 },
   });
-  let seen = 0;
-  let failed = false;
   let committedBeforeFailure = 0;
-  const totals = new ValueStateDescriptor<number>('total', { defaultValue: 0 });
-  let total!: ValueState<number>;
-  env
-    .fromArray(events)
-    .pipe(
-      tap(() => {
-        // Every `checkpointEvery` records, processing time moves on by one checkpoint interval.
-        if (++seen % options.checkpointEvery === 0) clock.advance(10);
-      }),
-      map((c) => {
-        if (!failed && options.failAt !== undefined && seen === options.failAt) {
-          failed = true;
-          committedBeforeFailure = sink.committed.length;
-          throw new Error(`injected failure at record ${options.failAt}`);
-        }
-        return c;
-      }, { uid: 'chaos' }),
-      watermarks({ timestamp: (c) => c.ts, outOfOrderness: 30 }, { uid: 'time' }),
-      keyBy((c) => c.user),
-      window(tumbling(200)),
-      aggregate({ clicks: count(), points: sum((c) => c.n) }, { uid: 'windows' }),
-      keyBy((r) => String(r.key)),
-      process<{ key: string; start: number; clicks: number; points: number }, string, string>(
-        {
-          open(rc) {
-            total = rc.getState(totals);
-          },
-          processElement(r, ctx, out) {
-            total.update(total.value()! + r.points);
-            out.collect(`${ctx.getCurrentKey()}@${r.start}: ${r.clicks} clicks, running total ${total.value()}`);
-          },
-        },
-        { uid: 'running-total' },
-      ),
-    )
-    .sinkTo(sink);
+  clickJob(env.fromArray(events), {
+    clock,
+    checkpointEvery: options.checkpointEvery,
+    failAt: options.failAt,
+    onFailure: () => (committedBeforeFailure = sink.committed.length),
+  }).sinkTo(sink);
   const job = await env.execute('exactly-once');
   const result = await job.done;
   return { committed: sink.committed, result, restarts: job.metrics().restarts ?? 0, committedBeforeFailure };

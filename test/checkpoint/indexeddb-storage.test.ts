@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { IndexedDBCheckpointStorage } from '../../src/checkpoint/indexeddb-storage';
 import { bytesFor, rejection, storageContract, writeCheckpoint } from '../support/storage-contract';
+import { inNode, newFactory } from '../support/indexeddb';
 
-// Node: fake-indexeddb, a fresh IDBFactory per test (idb also needs the IDB classes as globals, which
-// 'fake-indexeddb/auto' installs). Chromium: the real indexedDB, a fresh database name per test. The
-// specifiers are variables so that the browser build never sees (or pre-bundles) fake-indexeddb.
-const inNode = typeof indexedDB === 'undefined';
-const fakeIndexedDB = 'fake-indexeddb';
-if (inNode) await import(/* @vite-ignore */ `${fakeIndexedDB}/auto`);
-
-async function newFactory(): Promise<IDBFactory> {
-  if (!inNode) return indexedDB;
-  const { IDBFactory } = (await import(/* @vite-ignore */ fakeIndexedDB)) as typeof import('fake-indexeddb');
-  return new IDBFactory();
-}
+// A fresh database name per test: in Chromium every test shares the real indexedDB.
 
 let databases = 0;
 

@@ -6,35 +6,16 @@ import {
   IndexedDBCheckpointStorage,
   ManualClock,
   StreamEnvironment,
-  ValueStateDescriptor,
-  aggregate,
-  count,
-  keyBy,
-  map,
-  process,
-  sum,
   tap,
-  tumbling,
-  watermarks,
-  window,
   type RestartStrategy,
-  type ValueState,
 } from '../../src/index';
 import { IndexedDBSink, type IndexedDBSinkTransaction } from '../../src/io/indexeddb-sink';
 import type { Batch } from '../../src/types';
+import { inNode, newFactory } from '../support/indexeddb';
+import { clickJob, clicks, type Click } from '../support/click-job';
+import { Signal } from '../support/signal';
 
-// Node: fake-indexeddb, a fresh IDBFactory per test (idb also needs the IDB classes as globals, which
-// 'fake-indexeddb/auto' installs). Chromium: the real indexedDB, a fresh database name per test. The
-// specifiers are variables so that the browser build never sees (or pre-bundles) fake-indexeddb.
-const inNode = typeof indexedDB === 'undefined';
-const fakeIndexedDB = 'fake-indexeddb';
-if (inNode) await import(/* @vite-ignore */ `${fakeIndexedDB}/auto`);
-
-async function newFactory(): Promise<IDBFactory> {
-  if (!inNode) return indexedDB;
-  const { IDBFactory } = (await import(/* @vite-ignore */ fakeIndexedDB)) as typeof import('fake-indexeddb');
-  return new IDBFactory();
-}
+// A fresh database name per test: in Chromium every test shares the real indexedDB.
 
 let databases = 0;
 const uniqueName = (what: string) => `sluice-sink-test-${what}-${Date.now()}-${databases++}`;
@@ -267,22 +248,6 @@ describe(`IndexedDBSink (${inNode ? 'fake-indexeddb' : 'real IndexedDB'})`, () =
 
 // ── Exactly-once jobs ────────────────────────────────────────────────────────────────────────────
 
-interface Click {
-  readonly user: string;
-  readonly ts: number;
-  readonly n: number;
-}
-
-function clicks(seed: number, length: number): Click[] {
-  let s = seed * 7919 + 17;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  let ts = 0;
-  return Array.from({ length }, (_, i) => {
-    ts += Math.floor(rnd() * 40);
-    return { user: `u${Math.floor(rnd() * 7)}`, ts: ts - Math.floor(rnd() * 30), n: i % 11 };
-  });
-}
-
 interface RunOptions {
   readonly failAt?: number;
   readonly checkpointEvery: number;
@@ -297,7 +262,14 @@ interface RunOptions {
 
 /** An IndexedDBSink that knows whether pre-committed transactions are still waiting for their commit. */
 class TrackedSink<T> extends IndexedDBSink<T> {
-  readonly uncommitted = new Set<string>();
+  private readonly uncommitted = new Set<string>();
+  private waiting: Array<() => void> = [];
+
+  /** Resolves once every pre-committed transaction has been committed (or the attempt aborted). */
+  settled(): Promise<void> {
+    return this.uncommitted.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
   override preCommit(txn: IndexedDBSinkTransaction<T>): Promise<void> {
     this.uncommitted.add(`${txn.session}#${txn.seq}`);
     return super.preCommit(txn);
@@ -305,14 +277,22 @@ class TrackedSink<T> extends IndexedDBSink<T> {
   override async commit(txn: IndexedDBSinkTransaction<T>): Promise<void> {
     await super.commit(txn);
     this.uncommitted.delete(`${txn.session}#${txn.seq}`);
+    this.release();
   }
   override abort(txn: IndexedDBSinkTransaction<T>): Promise<void> {
     this.uncommitted.clear(); // the attempt failed: its checkpoint in flight never completes
+    this.release();
     return super.abort(txn);
+  }
+
+  private release(): void {
+    if (this.uncommitted.size > 0) return;
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One macrotask: lets the scheduler inject a requested barrier before the source goes on. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Runs the job into an IndexedDBSink; throws in a user function at record `failAt`, once. */
 async function run(events: Click[], options: RunOptions) {
@@ -326,60 +306,21 @@ async function run(events: Click[], options: RunOptions) {
     restart: options.restart,
     ...(options.resume === true ? { restoreFrom: storage } : {}),
   });
-  let seen = 0;
-  let failed = false;
-  const totals = new ValueStateDescriptor<number>('total', { defaultValue: 0 });
-  let total!: ValueState<number>;
-  // Replayable. Every `checkpointEvery` records it lets the checkpoint the job has just taken complete
-  // and commit (IndexedDB needs the event loop), as a live source's pauses do.
+  // Replayable. Every `checkpointEvery` records it waits for the checkpoint the job has just taken to
+  // commit (IndexedDB needs the event loop), as a live source's pauses allow; a checkpoint that is not
+  // taken (one is still in progress) holds it up for 200 ms at most.
   const source: AsyncIterable<Click> = {
     async *[Symbol.asyncIterator]() {
       for (let i = 0; i < events.length; i++) {
         if (i % options.checkpointEvery === 0) {
-          const deadline = Date.now() + 200;
-          do await sleep(0);
-          while (sink.uncommitted.size > 0 && Date.now() < deadline);
+          await nextTask();
+          await Promise.race([sink.settled(), new Promise((resolve) => setTimeout(resolve, 200))]);
         }
         yield events[i]!;
       }
     },
   };
-  env
-    .fromAsyncIterable(source)
-    .pipe(
-      tap(() => {
-        // Every `checkpointEvery` records, processing time moves on by one checkpoint interval.
-        if (++seen % options.checkpointEvery === 0) clock.advance(10);
-      }),
-      map(
-        (c) => {
-          if (!failed && options.failAt !== undefined && seen === options.failAt) {
-            failed = true;
-            throw new Error(`injected failure at record ${options.failAt}`);
-          }
-          return c;
-        },
-        { uid: 'chaos' },
-      ),
-      watermarks({ timestamp: (c) => c.ts, outOfOrderness: 30 }, { uid: 'time' }),
-      keyBy((c) => c.user),
-      window(tumbling(200)),
-      aggregate({ clicks: count(), points: sum((c) => c.n) }, { uid: 'windows' }),
-      keyBy((r) => String(r.key)),
-      process<{ key: string; start: number; clicks: number; points: number }, string, string>(
-        {
-          open(rc) {
-            total = rc.getState(totals);
-          },
-          processElement(r, ctx, out) {
-            total.update(total.value()! + r.points);
-            out.collect(`${ctx.getCurrentKey()}@${r.start}: ${r.clicks} clicks, running total ${total.value()}`);
-          },
-        },
-        { uid: 'running-total' },
-      ),
-    )
-    .sinkTo(sink);
+  clickJob(env.fromAsyncIterable(source), { clock, checkpointEvery: options.checkpointEvery, failAt: options.failAt }).sinkTo(sink);
   const job = await env.execute('indexeddb exactly-once');
   const result = await job.done.then(
     (r) => r.status,
@@ -434,15 +375,18 @@ describe(`exactly-once into IndexedDBSink with IndexedDB checkpoints (${inNode ?
   });
 
   it('loses nothing when the page dies while a commit is in flight and a newer checkpoint has completed', async () => {
-    // The runtime drops a transaction from its pending list when its commit starts, so a checkpoint
-    // taken while that commit is in flight does not hold it. The sink commits it with the next one.
+    // A checkpoint completes while an earlier transaction's commit is still in flight; the page then
+    // dies. The runtime keeps that transaction in the newer checkpoint until its commit lands (and the
+    // sink also commits a session's earlier staged transactions), so a restore commits it.
     const factory = await newFactory();
     const checkpoints = uniqueName('chk-dying');
     const output = uniqueName('out-dying');
     const records = Array.from({ length: 40 }, (_, i) => i);
+    const commits = new Signal<IndexedDBSinkTransaction<number>>();
     let hung = 0;
     class DyingSink extends IndexedDBSink<number> {
       override commit(txn: IndexedDBSinkTransaction<number>): Promise<void> {
+        commits.fire(txn);
         if (txn.staged === 0) return super.commit(txn);
         hung++;
         return new Promise(() => {}); // the page dies before this commit lands
@@ -457,12 +401,11 @@ describe(`exactly-once into IndexedDBSink with IndexedDB checkpoints (${inNode ?
       .pipe(tap(() => void (++seen === 10 && clock.advance(10))))
       .sinkTo(new DyingSink(output, { indexedDB: factory }));
     await env.execute('dies');
-    const until = async (condition: () => boolean | Promise<boolean>) => {
-      for (const deadline = Date.now() + 2000; !(await condition()) && Date.now() < deadline; ) await sleep(1);
-    };
-    await until(() => hung === 1); // checkpoint 1 completed; its commit hangs (and holds back the source)
+    await commits.next(); // checkpoint 1 completed; its commit hangs (and holds back the source)
+    expect(hung).toBe(1);
     clock.advance(10); // checkpoint 2 is taken meanwhile
-    await until(async () => ((await storage.latest())?.metadata.checkpointId ?? 0) >= 2);
+    await commits.next(); // its commit comes after its metadata: checkpoint 2 is complete
+    expect((await storage.latest())?.metadata.checkpointId).toBe(2);
     await storage.dispose(); // the page is gone; nothing of it runs any more
 
     const restored = new IndexedDBCheckpointStorage(checkpoints, { indexedDB: factory });
