@@ -7,17 +7,12 @@
  * exactly-once work.
  */
 
-/** Event time or processing time, in epoch milliseconds. */
+/**
+ * Event time or processing time, in epoch milliseconds. `NaN` marks a record without a timestamp
+ * (Flink: `Long.MIN_VALUE`); watermarks run from −∞ to the +∞ a bounded input ends with.
+ */
 export type Timestamp = number;
 
-/** The timestamp a record carries before a timestamp assigner has seen it (Flink: `Long.MIN_VALUE`). */
-export const NO_TIMESTAMP: Timestamp = Number.NaN;
-
-/** The watermark before any has been seen. */
-export const MIN_WATERMARK: Timestamp = Number.NEGATIVE_INFINITY;
-
-/** The final watermark a bounded input emits, so that every event-time window and timer fires. */
-export const MAX_WATERMARK: Timestamp = Number.POSITIVE_INFINITY;
 
 /**
  * Records with their timestamps. Only indices below `length` are valid. A batch is owned by the

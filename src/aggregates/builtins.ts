@@ -1,10 +1,15 @@
 import type { Aggregator } from './aggregator';
 
-/** Reads a numeric field; anything but a number (or bigint-free numeric) is an error naming the aggregate. */
+/** The error for a field function of aggregate `kind` that returned `x`, not a number. */
+export function notANumber(kind: string, x: unknown): TypeError {
+  return new TypeError(`${kind}: the field function returned ${typeof x} ${String(x)}, not a number`);
+}
+
+/** Reads a numeric field; anything but a number is an error naming the aggregate. */
 function numeric<T>(kind: string, field: (value: T) => number): (value: T) => number {
   return (value) => {
     const x = field(value);
-    if (typeof x !== 'number') throw new TypeError(`${kind}: the field function returned ${typeof x} ${String(x)}, not a number`);
+    if (typeof x !== 'number') throw notANumber(kind, x);
     return x;
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, JobCanceledError } from '../errors';
 import { buildJobGraph } from '../graph/job-graph';
 import { SinkTransformation, SourceTransformation, type Transformation } from '../graph/transformation';
 import { arraySource } from '../io/array-source';
@@ -172,7 +172,7 @@ export class StreamEnvironment {
     );
     const job = this.startJob(sinks);
     const result = await job.done;
-    if (result.status === 'canceled') throw new ConfigurationError('The job was canceled before it finished');
+    if (result.status === 'canceled') throw new JobCanceledError(`The job "${job.name}" was canceled before it finished`);
     return buffers as never;
   }
 

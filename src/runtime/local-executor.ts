@@ -1,7 +1,7 @@
 import { CheckpointCoordinator, type CheckpointConfig, type CompletedCheckpointInfo } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage';
 import { decodeValue, encodeValue } from '../codec/value-codec';
-import { ConfigurationError, JobCanceledError, NO_RECORD, SluiceError, operatorFailure } from '../errors';
+import { ConfigurationError, NO_RECORD, SluiceError, operatorFailure } from '../errors';
 import { isTwoPhaseCommitSink, type TwoPhaseCommitSink } from '../io/two-phase-commit-sink';
 import type { JobGraph, JobVertex } from '../graph/job-graph';
 import type { Sink } from '../io/sink';
@@ -619,7 +619,6 @@ export class LocalExecutor implements JobHandle {
   }
 }
 
-export { JobCanceledError };
 
 /** The stable id state is matched by: the user's uid, else one derived from the graph position. */
 function uidOf(vertex: JobVertex, index: number): string {

@@ -12,7 +12,7 @@ import {
   type StateScope,
   type StateTable,
 } from './heap-state';
-import { assignToKeyGroup, keyGroupOfMapKey, mapKeyOf } from './key-groups';
+import { keyGroupOfMapKey, mapKeyOf } from './key-groups';
 
 /** The current key of a keyed operator: set before each record and each timer. */
 export interface KeyContext {
@@ -32,10 +32,6 @@ export interface KeyedStateBackend extends KeyContext {
   getState(descriptor: AnyStateDescriptor): AnyHeapState;
   /** Drops the state of every key (batch mode moves on to the next key). */
   clearAll(): void;
-  /** Number of keys holding any state. */
-  keyCount(): number;
-  /** The key group of the current key. */
-  currentKeyGroup(): number;
   /** Writes every state entry, by state name, each with its key group (decodes to a `KeyedStateSnapshot`). */
   writeSnapshot(writer: ValueWriter): void;
   /** Adds the entries of `snapshot` whose key group lies in `[range.start, range.end]`. */
@@ -80,10 +76,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
   setCurrentKeyAndMapKey(key: unknown, mapKey: unknown): void {
     this.currentKey = key;
     this.currentMapKey = mapKey;
-  }
-
-  currentKeyGroup(): number {
-    return assignToKeyGroup(this.currentKey, this.maxParallelism);
   }
 
   /** Streams the entries into `writer`, without building intermediate arrays. */
@@ -163,12 +155,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
 
   clearAll(): void {
     for (const table of this.tables.values()) table.clear();
-  }
-
-  keyCount(): number {
-    const keys = new Set<unknown>();
-    for (const table of this.tables.values()) for (const k of table.keys()) keys.add(k);
-    return keys.size;
   }
 }
 

@@ -66,11 +66,6 @@ export class ManualClock implements Clock {
     if (target > this.time) this.time = target;
   }
 
-  /** How many callbacks wait for a later time. */
-  get scheduledCount(): number {
-    return this.pending.filter((p) => !p.canceled).length;
-  }
-
   private nextDue(target: Timestamp): Scheduled | undefined {
     this.pending = this.pending.filter((p) => !p.canceled);
     let best: Scheduled | undefined;

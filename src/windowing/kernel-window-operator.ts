@@ -1,3 +1,4 @@
+import { notANumber } from '../aggregates/builtins';
 import { AbstractOperator } from '../runtime/abstract-operator';
 import type { KeySelector } from '../runtime/key-selector';
 import { mapKeyOf } from '../state/key-groups';
@@ -5,6 +6,7 @@ import type { Batch, OperatorContext, OutputTag } from '../types';
 import { WasmWindowAggregation } from '../wasm/window-aggregate-kernel';
 import { PaneAggregation } from './pane-aggregation';
 import { TimeWindow } from './time-window';
+import { missingTimestamp } from './window-operator';
 import type { FiredWindows, KernelAggregate, WindowAggregation, WindowAggregationConfig } from './window-aggregation';
 
 const MIN_SAFE = Number.MIN_SAFE_INTEGER;
@@ -110,9 +112,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         const value = values[i]!;
         const ts = timestamps[i]!;
         if (Number.isNaN(ts)) {
-          throw new Error(
-            'the record has no timestamp. Event-time windows need timestamps: add watermarks({ timestamp: ... }) before keyBy, or use processing-time windows',
-          );
+          throw missingTimestamp();
         }
         const id = this.idOf(selector.keyOf(value));
         const s = this.staged;
@@ -120,7 +120,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         this.timestamps[s] = ts;
         for (let f = 0; f < nFields; f++) {
           const x = fields[f]!(value);
-          if (typeof x !== 'number') throw new TypeError(`${this.fieldNames[f]}: the field function returned ${typeof x} ${String(x)}, not a number`);
+          if (typeof x !== 'number') throw notANumber(this.fieldNames[f]!, x);
           this.columns[f]![s] = x;
         }
         // The earliest window of the element ends at lastStart + slide; if even that one is ahead

@@ -119,9 +119,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
 
   private processElement(value: T, timestamp: number): void {
     if (this.assigner.isEventTime && Number.isNaN(timestamp)) {
-      throw new Error(
-        'the record has no timestamp. Event-time windows need timestamps: add watermarks({ timestamp: ... }) before keyBy, or use processing-time windows',
-      );
+      throw missingTimestamp();
     }
     const windows = this.assigner.assignWindows(value, timestamp, this.assigner.isEventTime ? timestamp : this.context.services.clock.now());
     const ctx = this.ctx;
@@ -322,6 +320,13 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
 }
 
 const EMPTY: readonly TimeWindow[] = [];
+
+/** The error for a record without a timestamp reaching an event-time window (cf. Flink's message). */
+export function missingTimestamp(): Error {
+  return new Error(
+    'the record has no timestamp. Event-time windows need timestamps: add watermarks({ timestamp: ... }) before keyBy, or use processing-time windows',
+  );
+}
 
 /** The trigger context and the window-function context, one mutable object per operator. */
 class WindowContext implements OnMergeContext, WindowFunctionContext {
