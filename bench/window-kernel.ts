@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WasmWindowAggregation } from '../src/wasm/window-aggregate-kernel';
+import { median, mulberry32, parseOptions } from './support';
 import { PaneAggregation } from '../src/windowing/pane-aggregation';
 import type { FiredWindows, WindowAggregation, WindowAggregationConfig } from '../src/windowing/window-aggregation';
 
@@ -39,25 +40,6 @@ const BATCH = 1024;
 const SAMPLE_EVERY_BATCHES = 256;
 const MB = 1024 * 1024;
 
-function parseArgs(argv: readonly string[]): { events: number; rounds: number; memory: string | undefined } {
-  let events = 10_000_000;
-  let rounds = 5;
-  let memory: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
-    const raw = inline ?? argv[++i];
-    if (flag === '--memory') {
-      memory = raw;
-      continue;
-    }
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${String(raw)}`);
-    if (flag === '--events') events = n;
-    else if (flag === '--rounds') rounds = n;
-    else throw new Error(`unknown option ${flag}; usage: npx tsx bench/window-kernel.ts [--events N] [--rounds R]`);
-  }
-  return { events, rounds, memory };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Data
@@ -71,15 +53,6 @@ interface Input {
   readonly watermarks: Float64Array;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(n: number): Input {
   const random = mulberry32(20_251_121);
@@ -229,13 +202,9 @@ function measureInChild(id: string, events: number): Promise<MemoryReport> {
 // Main
 // ---------------------------------------------------------------------------------------------
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function main(): Promise<void> {
-  const { events, rounds, memory } = parseArgs(process.argv.slice(2));
+  const { events, rounds, memory } = parseOptions(process.argv.slice(2), { events: 10_000_000, rounds: 5 }, 'npx tsx bench/window-kernel.ts [--events N] [--rounds R]', ['memory']);
   if (memory !== undefined) return memoryChild(memory, events);
 
   console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`);
