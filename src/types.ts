@@ -81,6 +81,9 @@ export interface Operator<I, O> {
 export interface OperatorContext<O> {
   readonly name: string;
   readonly uid: string | undefined;
+  /** Which parallel instance of the operator this is: `subtaskIndex` of `parallelism`. */
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
   readonly output: Output<O>;
   readonly services: RuntimeServices;
   /** Watermark generators only: per-record watermarks may be coalesced (proved by the job graph). */

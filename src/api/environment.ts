@@ -202,6 +202,7 @@ export class StreamEnvironment {
         autoWatermarkInterval: this.autoWatermarkInterval,
         batchSize: this.batchSize,
         wasm: this.wasm,
+        parallelism: this.parallelism,
         checkpoint: storage === undefined ? undefined : { config: this.checkpoint!, storage, firstId: 1 },
       },
       this.restart,

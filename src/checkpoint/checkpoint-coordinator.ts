@@ -1,5 +1,6 @@
 import type { CheckpointMetadata, CheckpointStorage, CompletedCheckpoint, OperatorStateMetadata } from './checkpoint-storage';
 import { CHECKPOINT_FORMAT_VERSION } from './checkpoint-storage';
+import { keyGroupRangeForOperator } from '../state/key-groups';
 
 /** Checkpointing configuration (Flink's `execution.checkpointing.*`). */
 export interface CheckpointConfig {
@@ -23,6 +24,8 @@ export interface CheckpointConfig {
 export interface Participant {
   readonly uid: string;
   readonly name: string;
+  /** How many subtasks acknowledge for this operator (default 1). */
+  readonly parallelism?: number;
 }
 
 /** What an acknowledgement did to the pending checkpoint (Flink's `TaskAcknowledgeResult`). */
@@ -33,9 +36,10 @@ interface PendingCheckpoint {
   readonly kind: 'checkpoint' | 'savepoint';
   readonly timestamp: number;
   readonly target: string | undefined;
+  /** Subtasks yet to acknowledge, as `participantKey(uid, subtask)`. */
   readonly waiting: Set<string>;
   readonly snapshots: Map<string, Uint8Array>;
-  readonly sourcePositions: Map<string, number | string>;
+  readonly sourcePositions: Map<string, ReadonlyArray<number | string>>;
   readonly work: Array<Promise<unknown>>;
   completion: Promise<CompletedCheckpointInfo>;
   readonly done: { resolve(c: CompletedCheckpointInfo): void; reject(e: unknown): void };
@@ -84,7 +88,8 @@ export class CheckpointCoordinator {
   begin(
     kind: 'checkpoint' | 'savepoint',
     timestamp: number,
-    sourcePositions: ReadonlyMap<string, number | string>,
+    /** Per source uid, the position of each of its subtasks. */
+    sourcePositions: ReadonlyMap<string, ReadonlyArray<number | string>>,
     target?: string,
   ): { id: number; completion: Promise<CompletedCheckpointInfo> } | undefined {
     if (this.pending !== undefined) return undefined;
@@ -97,7 +102,7 @@ export class CheckpointCoordinator {
       kind,
       timestamp,
       target,
-      waiting: new Set(this.operators.map((o) => o.uid)),
+      waiting: new Set(this.operators.flatMap((o) => Array.from({ length: o.parallelism ?? 1 }, (_, i) => participantKey(o.uid, i)))),
       snapshots: new Map(),
       sourcePositions: new Map(sourcePositions),
       work: [],
@@ -108,11 +113,12 @@ export class CheckpointCoordinator {
   }
 
   /** An operator's snapshot for checkpoint `id`; the last one starts writing the checkpoint. */
-  acknowledge(uid: string, id: number, snapshot: Uint8Array | undefined, work?: Promise<unknown>): AcknowledgeResult {
+  acknowledge(uid: string, subtask: number, id: number, snapshot: Uint8Array | undefined, work?: Promise<unknown>): AcknowledgeResult {
     const p = this.pending;
     if (p === undefined || p.id !== id) return 'unknown';
-    if (!p.waiting.delete(uid)) return 'duplicate';
-    if (snapshot !== undefined) p.snapshots.set(uid, snapshot);
+    const key = participantKey(uid, subtask);
+    if (!p.waiting.delete(key)) return 'duplicate';
+    if (snapshot !== undefined) p.snapshots.set(key, snapshot);
     if (work !== undefined) p.work.push(work);
     if (p.waiting.size > 0) return 'success';
     void this.write(p);
@@ -134,13 +140,16 @@ export class CheckpointCoordinator {
       writer = await this.storage.begin(p.id, p.kind, p.target === undefined ? undefined : { target: p.target });
       const operators: OperatorStateMetadata[] = [];
       for (const o of this.operators) {
-        const bytes = p.snapshots.get(o.uid);
+        const parallelism = o.parallelism ?? 1;
         const files = [];
-        if (bytes !== undefined) {
-          const info = await writer.write(`${safeName(o.uid)}-0`, bytes);
-          files.push({ ...info, subtask: 0, keyGroups: [0, this.maxParallelism - 1] as const });
+        for (let subtask = 0; subtask < parallelism; subtask++) {
+          const bytes = p.snapshots.get(participantKey(o.uid, subtask));
+          if (bytes === undefined) continue;
+          const info = await writer.write(`${safeName(o.uid)}-${subtask}`, bytes);
+          const range = keyGroupRangeForOperator(this.maxParallelism, parallelism, subtask);
+          files.push({ ...info, subtask, keyGroups: [range.start, range.end] as const });
         }
-        operators.push({ uid: o.uid, name: o.name, parallelism: 1, maxParallelism: this.maxParallelism, files });
+        operators.push({ uid: o.uid, name: o.name, parallelism, maxParallelism: this.maxParallelism, files });
       }
       const metadata: CheckpointMetadata = {
         formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -149,7 +158,7 @@ export class CheckpointCoordinator {
         timestamp: p.timestamp,
         jobName: this.jobName,
         operators,
-        sources: [...p.sourcePositions].map(([uid, position]) => ({ uid, positions: [position] })),
+        sources: [...p.sourcePositions].map(([uid, positions]) => ({ uid, positions: [...positions] })),
       };
       await writer.commit(metadata);
       if (this.pending !== p) return;
@@ -167,6 +176,10 @@ export class CheckpointCoordinator {
 }
 
 /** File names allow `[A-Za-z0-9._-]`, 200 characters; uids are free text, so a hash keeps them apart. */
+function participantKey(uid: string, subtask: number): string {
+  return `${uid}\u0000${subtask}`;
+}
+
 function safeName(uid: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < uid.length; i++) h = Math.imul(h ^ uid.charCodeAt(i), 0x01000193);
@@ -177,14 +190,14 @@ function safeName(uid: string): string {
 /** Reads the state of a completed checkpoint: per operator uid, one byte array per subtask. */
 export async function readCheckpointState(
   checkpoint: CompletedCheckpoint,
-): Promise<{ operators: Map<string, Uint8Array[]>; sources: Map<string, number | string> }> {
+): Promise<{ operators: Map<string, Uint8Array[]>; sources: Map<string, ReadonlyArray<number | string>> }> {
   const operators = new Map<string, Uint8Array[]>();
   for (const o of checkpoint.metadata.operators) {
     const parts: Uint8Array[] = [];
     for (const f of [...o.files].sort((a, b) => a.subtask - b.subtask)) parts.push(await checkpoint.read(f.name));
     operators.set(o.uid, parts);
   }
-  const sources = new Map<string, number | string>();
-  for (const s of checkpoint.metadata.sources) if (s.positions.length > 0) sources.set(s.uid, s.positions[0]!);
+  const sources = new Map<string, ReadonlyArray<number | string>>();
+  for (const s of checkpoint.metadata.sources) if (s.positions.length > 0) sources.set(s.uid, s.positions);
   return { operators, sources };
 }

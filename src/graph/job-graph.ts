@@ -4,17 +4,21 @@ import type { Operator } from '../types';
 import {
   KeyByTransformation,
   OperatorTransformation,
+  PartitionTransformation,
   SideOutputTransformation,
   SinkTransformation,
   SourceTransformation,
   type Transformation,
   type WatermarkRole,
 } from './transformation';
+import type { Partitioning } from './partitioning';
 
 /** An input of a vertex: which vertex feeds it, through which output (main or a side output tag). */
 export interface VertexInput {
   readonly from: JobVertex;
   readonly tagId: string | undefined;
+  /** How records reach the subtasks of the consumer; absent = Flink's default (forward or rebalance). */
+  readonly partitioning?: Partitioning;
 }
 
 /** A vertex of the translated plan: a source, a (possibly fused) operator, or a sink. */
@@ -49,11 +53,14 @@ export function buildJobGraph(sinks: readonly SinkTransformation[]): JobGraph {
   const byId = new Map<number, JobVertex>();
   const visiting = new Set<number>();
 
+  // The partitioning closest to the consumer wins: keyBy(a) after rebalance() is a hash exchange.
   const resolve = (t: Transformation): VertexInput => {
-    if (t instanceof KeyByTransformation) return resolve(t.inputs[0]!);
+    if (t instanceof KeyByTransformation) return { ...resolve(t.inputs[0]!), partitioning: { kind: 'hash', selector: t.selector } };
+    if (t instanceof PartitionTransformation) return { ...resolve(t.inputs[0]!), partitioning: t.partitioning };
     if (t instanceof SideOutputTransformation) {
       const upstream = resolve(t.inputs[0]!);
       if (upstream.tagId !== undefined) throw new ConfigurationError(`A side output of a side output (${t.name}) is not a stream`);
+      if (upstream.partitioning !== undefined) throw new ConfigurationError(`Take the side output ${t.tagId} before ${upstream.partitioning.kind === 'hash' ? 'keyBy' : upstream.partitioning.kind}()`);
       return { from: upstream.from, tagId: t.tagId };
     }
     return { from: visit(t), tagId: undefined };
@@ -142,7 +149,8 @@ function fuseStatelessChains(vertices: JobVertex[]): JobVertex[] {
   const result: JobVertex[] = [];
   for (const v of vertices) {
     const input = v.inputs[0];
-    if (v.stages !== undefined && v.inputs.length === 1 && input!.tagId === undefined) {
+    // Only across a plain edge: an exchange (keyBy, rebalance, …) ends a chain, as in Flink.
+    if (v.stages !== undefined && v.inputs.length === 1 && input!.tagId === undefined && input!.partitioning === undefined) {
       const head = fusedInto.get(input!.from) ?? input!.from;
       if (input!.from.stages !== undefined && consumers.get(input!.from) === 1) {
         head.stages!.push(...v.stages);
@@ -156,7 +164,7 @@ function fuseStatelessChains(vertices: JobVertex[]): JobVertex[] {
   for (const v of result) {
     v.inputs.forEach((input, i) => {
       const head = fusedInto.get(input.from);
-      if (head !== undefined) v.inputs[i] = { from: head, tagId: input.tagId };
+      if (head !== undefined) v.inputs[i] = { ...input, from: head };
     });
     if (v.stages !== undefined) {
       const stages = v.stages;

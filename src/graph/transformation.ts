@@ -1,4 +1,5 @@
 import type { Sink } from '../io/sink';
+import type { Partitioning } from './partitioning';
 import type { Source } from '../io/source';
 import type { StatelessStage } from '../operators/stateless-chain';
 import type { KeySelector } from '../runtime/key-selector';
@@ -57,6 +58,16 @@ export class KeyByTransformation extends Transformation {
     readonly selector: KeySelector<unknown, unknown>,
   ) {
     super(selector.name, [input]);
+  }
+}
+
+/** An explicit exchange (`rebalance()`, `broadcast()`, …): no operator, only how records travel. */
+export class PartitionTransformation extends Transformation {
+  constructor(
+    input: Transformation,
+    readonly partitioning: Partitioning,
+  ) {
+    super(partitioning.kind, [input]);
   }
 }
 

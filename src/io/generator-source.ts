@@ -10,7 +10,8 @@ export interface GeneratorOptions {
 
 /**
  * Flink's `DataGeneratorSource`: record i is `generate(i)`, optionally rate-limited on the job's
- * clock. Replayable: the position is the index of the next record.
+ * clock. Replayable: the position is the index of the next record. Parallel: subtask s of p
+ * generates the indices s, s + p, s + 2p, … (and its share of the rate).
  *
  * @example
  * env.fromGenerator(i => ({ id: i, ts: Date.now() }), { eventsPerSecond: 10_000 })
@@ -24,23 +25,27 @@ export function generatorSource<T>(generate: (index: number) => T, options: Gene
   return {
     name: 'fromGenerator',
     bounded: Number.isFinite(count),
+    parallel: true,
     createReader(context: SourceContext): SourceReader<T> {
-      let index = typeof context.restoreFrom === 'number' ? context.restoreFrom : 0;
+      const step = context.parallelism ?? 1;
+      let index = typeof context.restoreFrom === 'number' ? context.restoreFrom : (context.subtaskIndex ?? 0);
       const clock = context.clock;
       const startTime = clock.now();
       const startIndex = index;
+      const rate = eventsPerSecond === undefined ? undefined : eventsPerSecond / step;
       const emit = (output: SourceOutput<T>, n: number): ReadResult => {
-        const end = Math.min(count, index + n);
-        for (; index < end; index++) output.collect(generate(index));
+        const end = Math.min(count, index + n * step);
+        for (; index < end; index += step) output.collect(generate(index));
         return index >= count ? 'end' : 'more';
       };
       return {
         read(output: SourceOutput<T>, max: number): ReadResult | Promise<ReadResult> {
-          if (eventsPerSecond === undefined) return emit(output, max);
-          const allowed = Math.floor(((clock.now() - startTime) * eventsPerSecond) / 1000) - (index - startIndex);
+          if (rate === undefined) return emit(output, max);
+          const emitted = (index - startIndex) / step;
+          const allowed = Math.floor(((clock.now() - startTime) * rate) / 1000) - emitted;
           if (allowed > 0) return emit(output, Math.min(max, allowed));
           // Ahead of the rate: wait until the next record is due.
-          const dueAt = startTime + ((index - startIndex + 1) * 1000) / eventsPerSecond;
+          const dueAt = startTime + ((emitted + 1) * 1000) / rate;
           return new Promise<ReadResult>((resolve) => {
             clock.schedule(dueAt, () => resolve(emit(output, 1)));
           });

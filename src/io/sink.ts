@@ -7,6 +7,11 @@ import type { Batch } from '../types';
  */
 export interface Sink<T> {
   readonly name?: string;
+  /**
+   * A sink whose `write` may be called by several subtasks at once (one per parallel instance of
+   * the job); otherwise the sink is one subtask that every upstream subtask feeds.
+   */
+  readonly parallel?: boolean;
   open?(): void | Promise<void>;
   write(batch: Batch<T>): void | Promise<void>;
   finish?(): void | Promise<void>;

@@ -7,6 +7,9 @@ export interface SourceContext {
   readonly clock: Clock;
   /** The position to resume from (checkpoint recovery), if any. */
   readonly restoreFrom?: SourcePosition;
+  /** Which split a parallel source reads: subtask `subtaskIndex` of `parallelism` (0 of 1 otherwise). */
+  readonly subtaskIndex?: number;
+  readonly parallelism?: number;
 }
 
 export interface SourceOutput<T> {
@@ -35,5 +38,10 @@ export interface SourceReader<T> {
 export interface Source<T> {
   readonly name: string;
   readonly bounded: boolean;
+  /**
+   * A splittable source runs one subtask per parallel instance, each reading its split (see
+   * `SourceContext.subtaskIndex`); otherwise the source is one subtask, like Flink's `fromElements`.
+   */
+  readonly parallel?: boolean;
   createReader(context: SourceContext): SourceReader<T>;
 }

@@ -3,21 +3,25 @@ import type { CheckpointStorage } from '../checkpoint/checkpoint-storage';
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import { ConfigurationError, NO_RECORD, SluiceError, operatorFailure } from '../errors';
 import { isTwoPhaseCommitSink, type TwoPhaseCommitSink } from '../io/two-phase-commit-sink';
-import type { JobGraph, JobVertex } from '../graph/job-graph';
+import type { JobGraph } from '../graph/job-graph';
+import { channelInputs, channelOf, consumersOf, planExecution, type ExecutionPlan, type PlannedEdge, type PlannedVertex } from '../parallel/execution-plan';
+import { PartitionerTarget } from '../parallel/partitioner';
+import { keyGroupRangeForOperator } from '../state/key-groups';
 import type { Sink } from '../io/sink';
-import type { Source, SourceOutput, SourceReader, ReadResult } from '../io/source';
+import type { Source, SourceOutput, SourcePosition, SourceReader, ReadResult } from '../io/source';
 import { SinkTransformation, SourceTransformation } from '../graph/transformation';
 import { monotonicNow, yieldToEventLoop } from '../platform/yield';
 import type { Batch, CheckpointBarrier, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp, WasmOptions } from '../types';
 import { AbstractOperator } from './abstract-operator';
 import type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './job-handle';
 import { OperatorNode } from './operator-node';
-import { OperatorOutput, type Edge } from './operator-output';
+import { OperatorOutput, type Edge, type InputTarget } from './operator-output';
 
 /** What an attempt restores: per operator uid the snapshots of its subtasks, per source uid its position. */
 export interface RestoreState {
   readonly operators: ReadonlyMap<string, readonly Uint8Array[]>;
-  readonly sources: ReadonlyMap<string, number | string>;
+  /** Per source uid, the position of each subtask. */
+  readonly sources: ReadonlyMap<string, readonly SourcePosition[]>;
   /** Skip state of operators the job no longer has (Flink's `allowNonRestoredState`). */
   readonly allowNonRestoredState?: boolean;
   readonly location?: string;
@@ -32,6 +36,8 @@ export interface ExecutorConfig {
   readonly wasm: WasmOptions;
   readonly checkpoint?: { readonly config: CheckpointConfig; readonly storage: CheckpointStorage; readonly firstId: number };
   readonly restore?: RestoreState;
+  /** How many subtasks each operator runs (see `planExecution`). */
+  readonly parallelism: number;
 }
 
 /** How long the scheduler runs before it yields to the event loop, in ms. */
@@ -39,7 +45,8 @@ const TIME_SLICE_MS = 8;
 
 interface SourceTask {
   readonly uid: string;
-  readonly vertex: JobVertex;
+  readonly planned: PlannedVertex;
+  readonly subtask: number;
   readonly reader: SourceReader<unknown>;
   readonly output: OperatorOutput;
   readonly collector: SourceOutput<unknown>;
@@ -174,7 +181,8 @@ export class LocalExecutor implements JobHandle {
   private resolveDone!: (r: JobResult) => void;
   private rejectDone!: (e: unknown) => void;
 
-  private readonly nodes: Array<{ vertex: JobVertex; node: OperatorNode }> = [];
+  private readonly nodes: SubtaskNode[] = [];
+  private readonly subtaskOf = new Map<OperatorNode, SubtaskNode>();
   private readonly sources: SourceTask[] = [];
   private readonly pendingWrites = new Set<Promise<unknown>>();
   private readonly scheduled = new Set<() => void>();
@@ -227,30 +235,35 @@ export class LocalExecutor implements JobHandle {
 
   metrics(): JobMetrics {
     const task = { busyTimeMs: this.busyMs, idleTimeMs: this.idleMs, backPressuredTimeMs: this.backPressuredMs };
-    const operators: OperatorMetrics[] = [];
-    for (const s of this.sources) {
-      operators.push({
-        name: s.vertex.name,
-        uid: s.vertex.uid,
-        recordsIn: 0,
-        recordsOut: s.output.recordsOut,
-        watermark: s.output.lastWatermark,
-        ...task,
-        extra: {},
+    // One entry per operator, summed over its subtasks; the watermark is the slowest subtask's.
+    const byVertex = new Map<PlannedVertex, OperatorMetrics>();
+    const add = (planned: PlannedVertex, m: Omit<OperatorMetrics, 'name' | 'uid' | 'busyTimeMs' | 'idleTimeMs' | 'backPressuredTimeMs'>): void => {
+      const prev = byVertex.get(planned);
+      if (prev === undefined) {
+        byVertex.set(planned, { name: planned.vertex.kind === 'source' ? planned.vertex.name : this.nameOf(planned), uid: planned.vertex.uid, ...m, ...task });
+        return;
+      }
+      const extra: Record<string, number> = { ...prev.extra };
+      for (const [k, v] of Object.entries(m.extra)) extra[k] = (extra[k] ?? 0) + v;
+      byVertex.set(planned, {
+        ...prev,
+        recordsIn: prev.recordsIn + m.recordsIn,
+        recordsOut: prev.recordsOut + m.recordsOut,
+        watermark: Math.min(prev.watermark, m.watermark),
+        extra,
       });
-    }
-    for (const { vertex, node } of this.nodes) {
+    };
+    for (const s of this.sources) add(s.planned, { recordsIn: 0, recordsOut: s.output.recordsOut, watermark: s.output.lastWatermark, extra: {} });
+    for (const { planned, node } of this.nodes) {
       const extra = (node.operator as { metrics?: () => Record<string, number> }).metrics?.() ?? {};
-      operators.push({
-        name: node.name,
-        uid: vertex.uid,
+      add(planned, {
         recordsIn: node.recordsIn,
         recordsOut: node.output.recordsOut,
         watermark: node.watermark,
-        ...task,
         extra: node.output.droppedSideOutputRecords > 0 ? { ...extra, droppedSideOutputRecords: node.output.droppedSideOutputRecords } : extra,
       });
     }
+    const operators = [...byVertex.entries()].sort(([a], [b]) => a.index - b.index).map(([, m]) => m);
     return { status: this.status, ...task, operators };
   }
 
@@ -272,7 +285,12 @@ export class LocalExecutor implements JobHandle {
     const coordinator = this.coordinator;
     if (coordinator === undefined) return Promise.reject(new ConfigurationError('Checkpointing is not enabled: set checkpoint: { interval, storage }'));
     if (this.status !== 'running') return Promise.reject(new SluiceError(`Cannot take a ${kind} of a job that is ${this.status}`));
-    const positions = new Map(this.sources.map((s) => [s.uid, s.reader.position()] as const));
+    const positions = new Map<string, SourcePosition[]>();
+    for (const s of this.sources) {
+      const list = positions.get(s.uid) ?? [];
+      list[s.subtask] = s.reader.position();
+      positions.set(s.uid, list);
+    }
     const started = coordinator.begin(kind, this.config.clock.now(), positions, target);
     if (started === undefined) return Promise.reject(new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`));
     const { id, completion } = started;
@@ -292,7 +310,7 @@ export class LocalExecutor implements JobHandle {
 
   private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined): void {
     const work = node.operator instanceof TwoPhaseCommitSinkOperator ? node.operator.takeWork() : undefined;
-    this.coordinator?.acknowledge(node.uid!, checkpointId, snapshot, work);
+    this.coordinator?.acknowledge(node.uid!, this.subtaskOf.get(node)!.subtask, checkpointId, snapshot, work);
   }
 
   private startCheckpointing(): void {
@@ -302,7 +320,7 @@ export class LocalExecutor implements JobHandle {
       checkpoint.storage,
       this.name,
       this.config.maxParallelism,
-      this.nodes.map(({ node }) => ({ uid: node.uid!, name: node.name })),
+      this.plan.vertices.filter((v) => v.vertex.kind !== 'source').map((v) => ({ uid: v.uid, name: this.nameOf(v), parallelism: v.parallelism })),
       checkpoint.config.retain ?? 1,
       checkpoint.firstId,
       (id) => {
@@ -343,8 +361,21 @@ export class LocalExecutor implements JobHandle {
     this.pendingWrites.add(tracked);
   }
 
+  private plan!: ExecutionPlan;
+
+  private nameOf(planned: PlannedVertex): string {
+    const v = planned.vertex;
+    return v.stages !== undefined ? v.stages.map((s) => s.name).join(' -> ') : v.name;
+  }
+
+  /**
+   * Expands the graph into subtasks (`planExecution`), creates an operator node per subtask and a
+   * reader per source subtask, and connects them: a forward edge calls the consumer directly, any
+   * other exchange goes through a partitioner.
+   */
   private deploy(): void {
-    const { vertices } = this.graph;
+    const plan = planExecution(this.graph, { parallelism: this.config.parallelism, maxParallelism: this.config.maxParallelism });
+    this.plan = plan;
     const services: RuntimeServices = {
       clock: this.config.clock,
       maxParallelism: this.config.maxParallelism,
@@ -353,65 +384,101 @@ export class LocalExecutor implements JobHandle {
       wasm: this.config.wasm,
       guard: (fn) => this.guard(fn),
     };
-    // Consumers first, so that every output knows its targets when it is created.
-    const targets = new Map<JobVertex, Array<{ tagId: string | undefined; edge: Edge }>>();
-    const nodeOf = new Map<JobVertex, OperatorNode>();
-    for (let i = vertices.length - 1; i >= 0; i--) {
-      const v = vertices[i]!;
-      if (v.kind === 'source') continue;
-      const output = this.createOutput(targets.get(v) ?? []);
-      const sink = v.kind === 'sink' ? (v.transformation as SinkTransformation).sink : undefined;
-      const operator =
-        sink === undefined
-          ? v.createOperator!()
-          : isTwoPhaseCommitSink(sink)
-            ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
-            : new SinkOperator(sink, this);
-      const name = v.stages !== undefined ? v.stages.map((s) => s.name).join(' -> ') : v.name;
-      const node = new OperatorNode(
-        name,
-        uidOf(v, i),
-        operator,
-        output,
-        v.inputs.length,
-        (n, id, snapshot) => this.acknowledge(n, id, snapshot),
-        this.config.checkpoint?.config.mode !== 'at-least-once',
-      );
-      nodeOf.set(v, node);
-      this.nodes.unshift({ vertex: v, node });
-      v.inputs.forEach((input, index) => {
-        const list = targets.get(input.from) ?? [];
-        list.push({ tagId: input.tagId, edge: { target: node, input: index } });
-        targets.set(input.from, list);
-      });
+    const exactlyOnce = this.config.checkpoint?.config.mode !== 'at-least-once';
+    const outputs = new Map<PlannedVertex, OperatorOutput[]>();
+    const nodes = new Map<PlannedVertex, OperatorNode[]>();
+    for (const planned of plan.vertices) {
+      const v = planned.vertex;
+      const list: OperatorOutput[] = [];
+      outputs.set(planned, list);
+      for (let subtask = 0; subtask < planned.parallelism; subtask++) {
+        const output = new OperatorOutput(this.config.batchSize, []);
+        list[subtask] = output;
+        if (v.kind === 'source') continue;
+        const sink = v.kind === 'sink' ? (v.transformation as SinkTransformation).sink : undefined;
+        const operator =
+          sink === undefined
+            ? v.createOperator!()
+            : isTwoPhaseCommitSink(sink)
+              ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
+              : new SinkOperator(sink, this);
+        const node = new OperatorNode(
+          this.nameOf(planned),
+          planned.uid,
+          operator,
+          output,
+          channelInputs(planned, subtask),
+          (n, id, snapshot) => this.acknowledge(n, id, snapshot),
+          exactlyOnce,
+        );
+        const entry: SubtaskNode = { planned, subtask, node };
+        this.nodes.push(entry);
+        this.subtaskOf.set(node, entry);
+        const nodeList = nodes.get(planned) ?? [];
+        nodeList[subtask] = node;
+        nodes.set(planned, nodeList);
+      }
     }
-    for (const v of vertices) {
-      if (v.kind !== 'source') continue;
-      const output = this.createOutput(targets.get(v) ?? []);
-      const source = (v.transformation as SourceTransformation).source as Source<unknown>;
-      const uid = uidOf(v, vertices.indexOf(v));
-      const restoreFrom = this.config.restore?.sources.get(uid);
-      const reader = source.createReader(restoreFrom === undefined ? { clock: this.config.clock } : { clock: this.config.clock, restoreFrom });
-      const task: SourceTask = {
-        uid,
-        vertex: v,
-        reader,
-        output,
-        recordsOut: 0,
-        ended: false,
-        collector: { collect: (value, timestamp = Number.NaN) => output.collect(value, timestamp) },
-      };
-      this.sources.push(task);
+    const targetOf = (edge: PlannedEdge, producer: number, consumer: number): Edge => ({
+      target: nodes.get(edge.to)![consumer]! as InputTarget,
+      input: channelOf(edge, producer, consumer),
+    });
+    for (const planned of plan.vertices) {
+      for (const edge of planned.outputs) {
+        for (let producer = 0; producer < planned.parallelism; producer++) {
+          const consumers = consumersOf(edge, producer);
+          const edges = consumers.map((c) => targetOf(edge, producer, c));
+          const direct = edges.length === 1 && edge.partitioning.kind !== 'hash';
+          const out: Edge = direct
+            ? edges[0]!
+            : { target: new PartitionerTarget(edge.partitioning, edges, plan.maxParallelism, this.config.batchSize, producer), input: 0 };
+          const output = outputs.get(planned)![producer]!;
+          if (edge.tagId === undefined) output.addEdge(out);
+          else output.addSideEdge(edge.tagId, out);
+        }
+      }
+    }
+    for (const planned of plan.vertices) {
+      if (planned.vertex.kind !== 'source') continue;
+      const source = (planned.vertex.transformation as SourceTransformation).source as Source<unknown>;
+      const restored = this.config.restore?.sources.get(planned.uid);
+      if (restored !== undefined && restored.length !== planned.parallelism) {
+        throw new ConfigurationError(
+          `The source ${planned.vertex.name} (uid "${planned.uid}") was checkpointed with ${restored.length} subtasks; this job runs it with ${planned.parallelism}. A parallel source resumes only at the parallelism it was checkpointed with.`,
+        );
+      }
+      for (let subtask = 0; subtask < planned.parallelism; subtask++) {
+        const output = outputs.get(planned)![subtask]!;
+        const restoreFrom = restored?.[subtask];
+        const reader = source.createReader({
+          clock: this.config.clock,
+          subtaskIndex: subtask,
+          parallelism: planned.parallelism,
+          ...(restoreFrom === undefined ? {} : { restoreFrom }),
+        });
+        this.sources.push({
+          uid: planned.uid,
+          planned,
+          subtask,
+          reader,
+          output,
+          recordsOut: 0,
+          ended: false,
+          collector: { collect: (value, timestamp = Number.NaN) => output.collect(value, timestamp) },
+        });
+      }
     }
     // Open downstream first, as Flink does, so that an operator's outputs are ready when it opens.
     for (let i = this.nodes.length - 1; i >= 0; i--) {
-      const { vertex, node } = this.nodes[i]!;
+      const { planned, subtask, node } = this.nodes[i]!;
       const context: OperatorContext<unknown> = {
         name: node.name,
-        uid: vertex.uid,
+        uid: planned.vertex.uid,
+        subtaskIndex: subtask,
+        parallelism: planned.parallelism,
         output: node.output,
         services,
-        coalesceWatermarks: vertex.coalesceWatermarks === true,
+        coalesceWatermarks: planned.vertex.coalesceWatermarks === true,
         scheduleProcessingTime: (at, callback) => this.scheduleTask(at, () => {
           callback();
           node.output.flush();
@@ -427,7 +494,7 @@ export class LocalExecutor implements JobHandle {
   private restoreOperators(): void {
     const restore = this.config.restore;
     if (restore === undefined) return;
-    const known = new Set<string>([...this.nodes.map(({ node }) => node.uid!), ...this.sources.map((s) => s.uid)]);
+    const known = new Set<string>(this.plan.vertices.map((v) => v.uid));
     for (const [uid, parts] of restore.operators) {
       // As in Flink, only operators that have state must exist in the new job.
       if (parts.length > 0 && !known.has(uid) && restore.allowNonRestoredState !== true) {
@@ -437,19 +504,12 @@ export class LocalExecutor implements JobHandle {
         );
       }
     }
-    for (const { node } of this.nodes) {
-      const parts = restore.operators.get(node.uid!);
-      if (parts !== undefined && parts.length > 0) node.operator.restoreState?.(parts, { start: 0, end: this.config.maxParallelism - 1 });
+    for (const { planned, subtask, node } of this.nodes) {
+      const parts = restore.operators.get(planned.uid);
+      if (parts !== undefined && parts.length > 0) {
+        node.operator.restoreState?.(parts, keyGroupRangeForOperator(this.config.maxParallelism, planned.parallelism, subtask));
+      }
     }
-  }
-
-  private createOutput(list: Array<{ tagId: string | undefined; edge: Edge }>): OperatorOutput {
-    const output = new OperatorOutput(
-      this.config.batchSize,
-      list.filter((t) => t.tagId === undefined).map((t) => t.edge),
-    );
-    for (const t of list) if (t.tagId !== undefined) output.addSideEdge(t.tagId, t.edge);
-    return output;
   }
 
   private scheduleTask(at: Timestamp, task: () => void): () => void {
@@ -529,7 +589,7 @@ export class LocalExecutor implements JobHandle {
             },
             (e: unknown) => {
               waiting--;
-              this.fail(operatorFailure(task.vertex.name, task.vertex.uid, NO_RECORD, e));
+              this.fail(operatorFailure(task.planned.vertex.name, task.planned.vertex.uid, NO_RECORD, e));
             },
           );
         } else {
@@ -620,7 +680,9 @@ export class LocalExecutor implements JobHandle {
 }
 
 
-/** The stable id state is matched by: the user's uid, else one derived from the graph position. */
-function uidOf(vertex: JobVertex, index: number): string {
-  return vertex.uid ?? `${index}:${vertex.name}`;
+/** One operator subtask of the running job. */
+interface SubtaskNode {
+  readonly planned: PlannedVertex;
+  readonly subtask: number;
+  readonly node: OperatorNode;
 }

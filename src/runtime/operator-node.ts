@@ -8,19 +8,26 @@ import { OperatorOutput } from './operator-output';
 export type AcknowledgeCheckpoint = (node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined) => void;
 
 /**
- * Hosts one operator in a running job: combines the watermarks of its inputs, counts records,
- * aligns checkpoint barriers, and flushes the operator's output after every call, so batches never
- * linger between calls.
+ * Hosts one operator subtask in a running job: combines the watermarks of its input channels,
+ * counts records, aligns checkpoint barriers, and flushes the operator's output after every call,
+ * so batches never linger between calls.
  *
- * Barrier alignment (exactly-once): once a barrier arrives on one input, that input's records wait
- * until the barrier has arrived on every input still open; then the operator snapshots, the barrier
- * goes on, and the waiting records are processed. At-least-once processes them at once.
+ * A channel is one upstream subtask feeding one logical input of the operator (an operator with
+ * one input fed by a keyBy from 4 subtasks has 4 channels). Watermarks are the minimum over active
+ * channels (Flink's StatusWatermarkValve); an input ends when all its channels have ended.
+ *
+ * Barrier alignment (exactly-once): once a barrier arrives on one channel, that channel's records
+ * wait until the barrier has arrived on every channel still open; then the operator snapshots, the
+ * barrier goes on, and the waiting records are processed. At-least-once processes them at once.
  */
 export class OperatorNode implements InputTarget {
   recordsIn = 0;
   finished = false;
   private readonly valve: WatermarkValve;
   private readonly ended: boolean[];
+  /** Per logical input, how many of its channels are still open. */
+  private readonly openChannels: number[];
+  private readonly inputOf: readonly number[];
   // Barrier alignment.
   private alignedCheckpoint = -1;
   private readonly barrierSeen: boolean[];
@@ -31,10 +38,15 @@ export class OperatorNode implements InputTarget {
     readonly uid: string | undefined,
     readonly operator: Operator<unknown, unknown>,
     readonly output: OperatorOutput,
-    inputs: number,
+    /** The number of inputs (one channel each), or per channel the logical input it feeds. */
+    channels: number | readonly number[],
     private readonly acknowledge: AcknowledgeCheckpoint = () => {},
     private readonly exactlyOnce = true,
   ) {
+    this.inputOf = typeof channels === 'number' ? Array.from({ length: channels }, (_, i) => i) : channels;
+    const inputs = this.inputOf.length;
+    this.openChannels = [];
+    for (const input of this.inputOf) this.openChannels[input] = (this.openChannels[input] ?? 0) + 1;
     this.ended = new Array<boolean>(inputs).fill(false);
     this.barrierSeen = new Array<boolean>(inputs).fill(false);
     this.blocked = Array.from({ length: inputs }, () => []);
@@ -69,7 +81,7 @@ export class OperatorNode implements InputTarget {
       return;
     }
     this.recordsIn += batch.length;
-    this.operator.processBatch(batch, input);
+    this.operator.processBatch(batch, this.inputOf[input]!);
     this.output.flush();
   }
 
@@ -119,8 +131,11 @@ export class OperatorNode implements InputTarget {
     this.ended[input] = true;
     // An ended input no longer holds back a barrier that the others have delivered.
     if (this.barrierSeen.some(Boolean)) this.completeAlignment({ checkpointId: this.alignedCheckpoint, timestamp: 0 });
-    this.operator.endInput(input);
-    this.output.flush();
+    const logical = this.inputOf[input]!;
+    if (--this.openChannels[logical]! === 0) {
+      this.operator.endInput(logical);
+      this.output.flush();
+    }
     if (this.ended.every(Boolean)) {
       this.operator.finish();
       this.finished = true;

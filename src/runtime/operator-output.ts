@@ -60,6 +60,10 @@ export class OperatorOutput implements Output<unknown> {
     return n;
   }
 
+  addEdge(edge: Edge): void {
+    this.main.edges.push(edge);
+  }
+
   addSideEdge(tagId: string, edge: Edge): void {
     let channel = this.sides.get(tagId);
     if (channel === undefined) {

@@ -33,6 +33,8 @@ export class OperatorHarness<I, O> {
     const context: OperatorContext<O> = {
       name: 'operator-under-test',
       uid: 'op',
+      subtaskIndex: 0,
+      parallelism: 1,
       output,
       coalesceWatermarks: false,
       services: {
