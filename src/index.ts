@@ -11,6 +11,7 @@ export { filter } from './operators/filter';
 export { flatMap } from './operators/flat-map';
 export { tap } from './operators/tap';
 export { keyBy } from './operators/key-by';
+export { rebalance, rescale, broadcast, forward } from './operators/partition';
 export { union, unionWith } from './operators/union';
 export { connect, type CoFunction } from './operators/connect';
 export { process } from './operators/process';

@@ -160,7 +160,8 @@ export class Stream<T> {
   /** @internal Adds an operator after this stream. */
   transform<O>(
     name: string,
-    createOperator: () => Operator<T, O>,
+    /** Called once per parallel subtask (and again on a restart). */
+    createOperator: (subtaskIndex: number) => Operator<T, O>,
     options: OperatorOptions = {},
     extra: {
       inputs?: readonly Transformation[];
@@ -172,7 +173,7 @@ export class Stream<T> {
     const t = new OperatorTransformation(
       options.name ?? name,
       extra.inputs ?? [this.transformation],
-      createOperator as () => Operator<unknown, unknown>,
+      createOperator as (subtaskIndex: number) => Operator<unknown, unknown>,
       extra.stage,
     );
     t.uid = options.uid;

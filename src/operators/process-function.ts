@@ -12,6 +12,10 @@ import type { Collector, OutputTag } from '../types';
 export interface RuntimeContext {
   readonly taskName: string;
   readonly maxParallelism: number;
+  /** Which parallel subtask runs this function (Flink's `getIndexOfThisSubtask`), from 0. */
+  readonly indexOfThisSubtask: number;
+  /** How many parallel subtasks the operator has (Flink's `getNumberOfParallelSubtasks`). */
+  readonly numberOfParallelSubtasks: number;
   getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;

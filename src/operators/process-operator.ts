@@ -102,7 +102,7 @@ function checkTime(time: number): number {
   return time;
 }
 
-function runtimeContext(name: string, maxParallelism: number, backend: HeapKeyedStateBackend | undefined): RuntimeContext {
+function runtimeContext(context: OperatorContext<unknown>, backend: HeapKeyedStateBackend | undefined): RuntimeContext {
   const state = <S>(descriptor: AnyStateDescriptor): S => {
     if (backend === undefined) throw new ConfigurationError(KEYED_STATE_ONLY);
     const s = backend.getState(descriptor);
@@ -110,8 +110,10 @@ function runtimeContext(name: string, maxParallelism: number, backend: HeapKeyed
     return s as S;
   };
   return {
-    taskName: name,
-    maxParallelism,
+    taskName: context.name,
+    maxParallelism: context.services.maxParallelism,
+    indexOfThisSubtask: context.subtaskIndex,
+    numberOfParallelSubtasks: context.parallelism,
     getState: (d) => state(d as AnyStateDescriptor),
     getListState: (d) => state(d as AnyStateDescriptor),
     getMapState: (d) => state(d as unknown as AnyStateDescriptor),
@@ -136,7 +138,7 @@ export class KeyedProcessOperator<I, O> extends KeyedOperator<I, O, null> {
     const clock = context.services.clock;
     this.ctx = new ProcessFunctionContext(this.output, this.backend, this.timers, () => clock.now());
     try {
-      this.spec.open?.(runtimeContext(context.name, context.services.maxParallelism, this.backend));
+      this.spec.open?.(runtimeContext(context as OperatorContext<unknown>, this.backend));
     } catch (cause) {
       throw this.failure(NO_RECORD_MARK, cause);
     }
@@ -201,7 +203,7 @@ export class ProcessOperator<I, O> extends AbstractOperator<I, O> {
     const clock = context.services.clock;
     this.ctx = new ProcessFunctionContext(this.output, undefined, undefined, () => clock.now());
     try {
-      this.spec.open?.(runtimeContext(context.name, context.services.maxParallelism, undefined));
+      this.spec.open?.(runtimeContext(context as OperatorContext<unknown>, undefined));
     } catch (cause) {
       throw this.failure(NO_RECORD_MARK, cause);
     }

@@ -1,6 +1,7 @@
 import { KeyedStream } from '../api/keyed-stream';
 import type { OperatorOptions, Stream } from '../api/stream';
 import { WindowedStream, type ProcessWindowFunction } from '../api/windowed-stream';
+import { functionInstance } from './function-instance';
 import { ConfigurationError } from '../errors';
 import type { KeyedProcessFunction } from './process-function';
 import { KeyedProcessOperator, ProcessOperator, type ElementHandler, type ProcessSpec } from './process-operator';
@@ -42,19 +43,22 @@ export function process<T, O, K>(
     if (typeof f.processElement !== 'function') {
       throw new ConfigurationError('process(...) needs a function with processElement(value, ctx, out)');
     }
-    const spec: ProcessSpec<T, O> = {
-      handlers: [f.processElement.bind(f) as ElementHandler<T, O>],
-      onTimer: f.onTimer?.bind(f) as ProcessSpec<T, O>['onTimer'],
-      open: f.open?.bind(f),
-      close: f.close?.bind(f),
+    const specOf = (subtask: number): ProcessSpec<T, O> => {
+      const g = functionInstance(f, subtask);
+      return {
+        handlers: [g.processElement.bind(g) as ElementHandler<T, O>],
+        onTimer: g.onTimer?.bind(g) as ProcessSpec<T, O>['onTimer'],
+        open: g.open?.bind(g),
+        close: g.close?.bind(g),
+      };
     };
     if (source instanceof KeyedStream) {
       const selector = source.keySelector;
-      return source.transform<O>('process', () => new KeyedProcessOperator<T, O>(spec, [selector]), options, { sideOutputs: 'any' });
+      return source.transform<O>('process', (subtask) => new KeyedProcessOperator<T, O>(specOf(subtask), [selector]), options, { sideOutputs: 'any' });
     }
     if (f.onTimer !== undefined) {
       throw new ConfigurationError('Timers (onTimer) are only supported on a keyed stream: add keyBy(...) before process(...)');
     }
-    return source.transform<O>('process', () => new ProcessOperator<T, O>(spec), options, { sideOutputs: 'any' });
+    return source.transform<O>('process', (subtask) => new ProcessOperator<T, O>(specOf(subtask)), options, { sideOutputs: 'any' });
   };
 }

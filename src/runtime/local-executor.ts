@@ -398,7 +398,7 @@ export class LocalExecutor implements JobHandle {
         const sink = v.kind === 'sink' ? (v.transformation as SinkTransformation).sink : undefined;
         const operator =
           sink === undefined
-            ? v.createOperator!()
+            ? v.createOperator!(subtask)
             : isTwoPhaseCommitSink(sink)
               ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
               : new SinkOperator(sink, this);

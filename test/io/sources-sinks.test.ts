@@ -36,6 +36,25 @@ describe('sources', () => {
     expect(await fromAsyncIterable(gen()).pipe(map((x) => x + 1)).collect()).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 
+  it('fromAsyncIterable hands on what it has gathered when the iterable stalls', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* stalls(): AsyncGenerator<number> {
+      yield 1;
+      yield 2;
+      await gate;
+      yield 3;
+    }
+    const env = new StreamEnvironment();
+    const seen: number[] = [];
+    await env.fromAsyncIterable(stalls()).forEach((x) => {
+      seen.push(x);
+      if (seen.length === 2) release();
+    });
+    // 1 and 2 reached the sink while 3 was not yet produced: the stall did not hold them back.
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
   it('fromObservable reads any RxJS Observable and fails the job on its error', async () => {
     expect(await fromObservable(new Observable<number>((s) => { s.next(1); s.next(2); s.complete(); })).collect()).toEqual([1, 2]);
     const subject = new Subject<number>();
