@@ -1,5 +1,5 @@
 import { ConfigurationError, JobCanceledError } from '../errors';
-import { buildJobGraph } from '../graph/job-graph';
+import { buildJobGraph, type JobGraph } from '../graph/job-graph';
 import { SinkTransformation, SourceTransformation, type Transformation } from '../graph/transformation';
 import { arraySource } from '../io/array-source';
 import { asyncIterableSource } from '../io/async-iterable-source';
@@ -18,6 +18,9 @@ import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups';
 import { SystemClock } from '../time/clock';
 import type { Clock, RuntimeMode, WasmOptions } from '../types';
 import { Stream } from './stream';
+import { ClusterExecutor, type ClusterJob } from '../parallel/cluster-executor';
+import { isJobDefinition } from '../parallel/define-job';
+import type { WorkerPool } from '../parallel/worker-pool';
 
 /** Flink configuration keys sluice understands, with the option each sets. */
 const CONFIG_KEYS = {
@@ -60,6 +63,12 @@ export interface StreamEnvironmentOptions {
   readonly allowNonRestoredState?: boolean;
   /** Flink-style configuration keys, e.g. `{ 'execution.runtime-mode': 'batch' }`. */
   readonly config?: Readonly<Record<string, string | number>>;
+  /**
+   * Runs jobs started with `executeJob` / `collectJob` on workers, one per parallel subtask index:
+   * `webWorkers()` in browsers and Deno, `nodeWorkers()` from `sluice/node`. Without it those jobs
+   * run their subtasks on this thread, interleaved.
+   */
+  readonly workers?: WorkerPool;
 }
 
 /**
@@ -81,6 +90,7 @@ export class StreamEnvironment {
   readonly restart: RestartStrategy;
   private readonly restoreFrom: CompletedCheckpoint | CheckpointStorage | undefined;
   private readonly allowNonRestoredState: boolean;
+  readonly workers: WorkerPool | undefined;
   private sinks: SinkTransformation[] = [];
 
   constructor(options: StreamEnvironmentOptions = {}) {
@@ -116,6 +126,7 @@ export class StreamEnvironment {
     validateRestartStrategy(this.restart);
     this.restoreFrom = options.restoreFrom;
     this.allowNonRestoredState = options.allowNonRestoredState ?? false;
+    this.workers = options.workers;
   }
 
   /** A stream from any `Source`. */
@@ -177,6 +188,62 @@ export class StreamEnvironment {
   }
 
   /** @internal */
+  /**
+   * Runs the job defined in the module at `moduleUrl` (its default export is `defineJob(...)`): on
+   * the environment's `workers` when it has them, else on this thread. Resolves once started.
+   *
+   * @example
+   * const job = await env.executeJob(new URL('./jobs/counts.js', import.meta.url), { events: 1e6 });
+   * await job.done;
+   */
+  async executeJob<P>(moduleUrl: URL | string, params?: P): Promise<JobHandle> {
+    return (await this.startModuleJob(moduleUrl, params, () => {})).started;
+  }
+
+  /**
+   * Runs the job defined in the module at `moduleUrl` to its end and returns the records of the
+   * stream its definition returned. With checkpointing they are exactly-once across restarts.
+   */
+  async collectJob<T = unknown, P = unknown>(moduleUrl: URL | string, params?: P): Promise<T[]> {
+    const rows: T[] = [];
+    const job = await this.startModuleJob(moduleUrl, params, (batch) => {
+      for (const r of batch) rows.push(r as T);
+    });
+    const result = await job.done;
+    if (result.status === 'canceled') throw new JobCanceledError(`The job "${job.name}" was canceled before it finished`);
+    return rows;
+  }
+
+  private async startModuleJob(moduleUrl: URL | string, params: unknown, onRows: (rows: unknown[]) => void): Promise<Job> {
+    const url = String(moduleUrl);
+    const pool = this.workers;
+    if (pool === undefined || !pool.available) {
+      if (pool !== undefined && this.parallelism > 1) {
+        console.warn(`sluice: this runtime has no workers; the ${this.parallelism} subtasks of each operator run on this thread, interleaved`);
+      }
+      const module = (await import(/* @vite-ignore */ url)) as { default?: unknown };
+      if (!isJobDefinition(module.default)) throw new ConfigurationError(`The job module ${url} must have a default export made by defineJob(...)`);
+      const result = module.default.build(this, params);
+      const extra = result === undefined ? [] : [new SinkTransformation(result.transformation, { name: 'collect', write: (batch) => void onRows(batch.values.slice(0, batch.length)) })];
+      return this.startJob(extra, url);
+    }
+    // Transactions already delivered, across attempts: a restart may commit one again.
+    const delivered = new Set<string>();
+    const job: ClusterJob = {
+      moduleUrl: url,
+      params,
+      pool,
+      onRows: (rows, txn) => {
+        if (txn !== undefined) {
+          if (delivered.has(txn)) return;
+          delivered.add(txn);
+        }
+        onRows(rows);
+      },
+    };
+    return this.startJob([], url, (config, attempt) => new ClusterExecutor(url, job, config, attempt));
+  }
+
   addSink(sink: SinkTransformation): void {
     this.sinks.push(sink);
   }
@@ -187,10 +254,15 @@ export class StreamEnvironment {
   }
 
   /** @internal Starts a job of the registered sinks plus `extra`; the registered sinks are consumed. */
-  startJob(extra: SinkTransformation[], jobName = 'sluice job'): Job {
+  /** @internal The job graph of the sinks added so far plus `extra`; the environment starts afresh. */
+  takeGraph(extra: readonly SinkTransformation[] = []): JobGraph {
     const sinks = [...this.sinks, ...extra];
     this.sinks = [];
-    const graph = buildJobGraph(sinks);
+    return buildJobGraph(sinks);
+  }
+
+  startJob(extra: SinkTransformation[], jobName = 'sluice job', createAttempt?: ConstructorParameters<typeof Job>[6]): Job {
+    const graph = createAttempt === undefined ? this.takeGraph(extra) : { vertices: [] };
     const storage = this.checkpoint === undefined ? undefined : (this.checkpoint.storage ?? new MemoryCheckpointStorage());
     const job = new Job(
       jobName,
@@ -208,6 +280,7 @@ export class StreamEnvironment {
       this.restart,
       storage,
       this.allowNonRestoredState,
+      createAttempt,
     );
     void this.resolveRestore().then(
       (restore) => job.startFrom(restore),

@@ -126,6 +126,15 @@ export class CheckpointCoordinator {
   }
 
   /** Abandons the pending checkpoint (timeout, failure, cancel). */
+  /** Records where a source subtask was when checkpoint `id` began (distributed jobs report late). */
+  setSourcePosition(id: number, uid: string, subtask: number, position: number | string): void {
+    const p = this.pending;
+    if (p === undefined || p.id !== id) return;
+    const positions = [...(p.sourcePositions.get(uid) ?? [])];
+    positions[subtask] = position;
+    p.sourcePositions.set(uid, positions);
+  }
+
   abort(reason: unknown): void {
     const p = this.pending;
     if (p === undefined) return;

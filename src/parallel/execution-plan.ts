@@ -133,3 +133,8 @@ function connectedProducers(kind: PartitioningKind, producers: number, consumers
   }
   return list;
 }
+
+/** Every edge of the plan, numbered in topological order — the same numbering on every worker. */
+export function edgesOf(plan: ExecutionPlan): PlannedEdge[] {
+  return plan.vertices.flatMap((v) => v.outputs);
+}

@@ -82,6 +82,11 @@ export class PartitionerTarget implements InputTarget {
     for (const c of this.consumers) c.target.processBarrier(barrier, c.input);
   }
 
+  blocked(): boolean {
+    for (const c of this.consumers) if (c.target.blocked?.() === true) return true;
+    return false;
+  }
+
   endInput(): void {
     for (const c of this.consumers) c.target.endInput(c.input);
   }

@@ -7,6 +7,13 @@ import type { JobHandle, JobMetrics, JobResult } from './job-handle';
 import { LocalExecutor, type ExecutorConfig, type RestoreState } from './local-executor';
 import { decideRestart, type RestartStrategy } from './restart-strategy';
 
+/** One run of a job from its start or a checkpoint, on this thread or on workers. */
+export interface Attempt extends JobHandle {
+  start(): this;
+  triggerCheckpoint(kind: 'checkpoint' | 'savepoint', target?: string): Promise<CompletedCheckpointInfo>;
+  readonly lastCheckpointId: number;
+}
+
 /**
  * A job across its attempts: the first attempt starts from `restoreFrom` (or from scratch); when an
  * attempt fails, the restart strategy decides whether a new attempt starts, after a delay, from the
@@ -18,7 +25,8 @@ export class Job implements JobHandle {
   readonly done: Promise<JobResult>;
   private resolve!: (r: JobResult) => void;
   private reject!: (e: unknown) => void;
-  private attempt: LocalExecutor | undefined;
+  private attempt: Attempt | undefined;
+  private attempts = 0;
   private failures = 0;
   private canceled = false;
   private lastCheckpointId = 0;
@@ -34,6 +42,8 @@ export class Job implements JobHandle {
     private readonly restart: RestartStrategy,
     private readonly storage: CheckpointStorage | undefined,
     private readonly allowNonRestoredState: boolean,
+    /** Runs one attempt; by default on this thread (a `ClusterExecutor` runs it on workers). */
+    private readonly createAttempt: (config: ExecutorConfig, attempt: number) => Attempt = (config) => new LocalExecutor(name, graph, config),
   ) {
     this.done = new Promise<JobResult>((resolve, reject) => {
       this.resolve = resolve;
@@ -97,7 +107,7 @@ export class Job implements JobHandle {
 
   private launch(restore: RestoreState | undefined): void {
     const checkpoint = this.config.checkpoint === undefined ? undefined : { ...this.config.checkpoint, firstId: this.lastCheckpointId + 1 };
-    const attempt = new LocalExecutor(this.name, this.graph, { ...this.config, checkpoint, restore });
+    const attempt = this.createAttempt({ ...this.config, checkpoint, restore }, this.attempts++);
     this.attempt = attempt;
     attempt.start();
     this.status = attempt.status === 'failed' ? 'failed' : 'running';
@@ -110,7 +120,7 @@ export class Job implements JobHandle {
     );
   }
 
-  private onFailure(attempt: LocalExecutor, error: unknown): void {
+  private onFailure(attempt: Attempt, error: unknown): void {
     this.lastCheckpointId = Math.max(this.lastCheckpointId, attempt.lastCheckpointId);
     if (this.canceled) {
       this.status = 'canceled';

@@ -38,6 +38,21 @@ export interface ExecutorConfig {
   readonly restore?: RestoreState;
   /** How many subtasks each operator runs (see `planExecution`). */
   readonly parallelism: number;
+  /** Set when this executor runs one worker's share of a job spread over workers. */
+  readonly remote?: RemotePlacement;
+}
+
+/**
+ * One worker's share of a distributed job: which subtasks run here, how to reach the others, and
+ * the coordinator on the main thread that checkpoints are acknowledged to.
+ */
+export interface RemotePlacement {
+  runsHere(vertex: PlannedVertex, subtask: number): boolean;
+  /** The input of a consumer subtask on another worker. */
+  remoteTarget(edge: PlannedEdge, producer: number, consumer: number): InputTarget;
+  acknowledge(uid: string, subtask: number, checkpointId: number, snapshot: Uint8Array | undefined, work: Promise<unknown> | undefined): void;
+  /** Every local subtask has finished; resolves when the job may end (after its final checkpoint). */
+  drained(): Promise<void>;
 }
 
 /** How long the scheduler runs before it yields to the event loop, in ms. */
@@ -135,8 +150,13 @@ class TwoPhaseCommitSinkOperator extends AbstractOperator<unknown, never> {
     }
   }
 
+  /** Writes in flight: while there are any, the data plane holds back credits (see `DataPlane`). */
+  writing = 0;
+
   private track(r: void | Promise<void>): void {
-    if (r instanceof Promise) this.executor.backpressure(r, this.context.name);
+    if (!(r instanceof Promise)) return;
+    this.writing++;
+    this.executor.backpressure(r.finally(() => this.writing--), this.context.name);
   }
 }
 
@@ -156,12 +176,20 @@ class SinkOperator extends AbstractOperator<unknown, never> {
     } catch (cause) {
       throw this.failure(NO_RECORD, cause);
     }
-    if (r !== undefined) this.executor.backpressure(r, this.context.name);
+    if (r !== undefined) this.track(r);
   }
 
   override finish(): void {
     const r = this.sink.finish?.();
-    if (r !== undefined) this.executor.backpressure(r, this.context.name);
+    if (r !== undefined) this.track(r);
+  }
+
+  /** Writes in flight: while there are any, the data plane holds back credits (see `DataPlane`). */
+  writing = 0;
+
+  private track(r: Promise<void>): void {
+    this.writing++;
+    this.executor.backpressure(r.finally(() => this.writing--), this.context.name);
   }
 
   override close(): void {
@@ -203,6 +231,7 @@ export class LocalExecutor implements JobHandle {
     });
     // A job nobody awaits must not crash the process with an unhandled rejection.
     this.done.catch(() => {});
+    this.plan = planExecution(graph, { parallelism: config.parallelism, maxParallelism: config.maxParallelism });
   }
 
   /** Builds the running graph and starts the scheduler. */
@@ -310,12 +339,44 @@ export class LocalExecutor implements JobHandle {
 
   private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined): void {
     const work = node.operator instanceof TwoPhaseCommitSinkOperator ? node.operator.takeWork() : undefined;
-    this.coordinator?.acknowledge(node.uid!, this.subtaskOf.get(node)!.subtask, checkpointId, snapshot, work);
+    const { subtask } = this.subtaskOf.get(node)!;
+    if (this.config.remote !== undefined) this.config.remote.acknowledge(node.uid!, subtask, checkpointId, snapshot, work);
+    else this.coordinator?.acknowledge(node.uid!, subtask, checkpointId, snapshot, work);
   }
+
+  /**
+   * Distributed jobs: the coordinator on the main thread starts checkpoint `id` here. Quiescent
+   * subtasks acknowledge at once, local sources emit the barrier; returns the sources' positions.
+   */
+  injectBarrier(barrier: CheckpointBarrier): Array<{ uid: string; subtask: number; position: SourcePosition }> {
+    const positions = this.sources.map((s) => ({ uid: s.uid, subtask: s.subtask, position: s.reader.position() }));
+    this.guard(() => {
+      for (const { node } of this.nodes) if (node.finished) this.acknowledge(node, barrier.checkpointId, node.operator.snapshotState?.(barrier.checkpointId));
+      for (const s of this.sources) if (!s.ended) s.output.emitBarrier(barrier);
+    });
+    return positions;
+  }
+
+  /** Distributed jobs: checkpoint `id` is complete. */
+  notifyCheckpointComplete(id: number): void {
+    this.lastCheckpointId = id;
+    for (const { node } of this.nodes) this.guard(() => node.operator.notifyCheckpointComplete?.(id));
+  }
+
+  /** Distributed jobs: runs input that arrived from another worker as a task of this job. */
+  deliver(fn: () => void): void {
+    // Other workers may send before this one has prepared its operators (loaded WASM kernels).
+    if (this.early !== undefined) this.early.push(fn);
+    else this.guard(fn);
+    this.notify();
+  }
+
+  /** Input delivered before the operators were prepared; `undefined` once they are. */
+  private early: Array<() => void> | undefined = [];
 
   private startCheckpointing(): void {
     const checkpoint = this.config.checkpoint;
-    if (checkpoint === undefined || this.config.runtimeMode === 'batch') return;
+    if (checkpoint === undefined || this.config.runtimeMode === 'batch' || this.config.remote !== undefined) return;
     this.coordinator = new CheckpointCoordinator(
       checkpoint.storage,
       this.name,
@@ -323,10 +384,7 @@ export class LocalExecutor implements JobHandle {
       this.plan.vertices.filter((v) => v.vertex.kind !== 'source').map((v) => ({ uid: v.uid, name: this.nameOf(v), parallelism: v.parallelism })),
       checkpoint.config.retain ?? 1,
       checkpoint.firstId,
-      (id) => {
-        this.lastCheckpointId = id;
-        for (const { node } of this.nodes) this.guard(() => node.operator.notifyCheckpointComplete?.(id));
-      },
+      (id) => this.notifyCheckpointComplete(id),
     );
     const { interval, minPause = 0 } = checkpoint.config;
     const tick = (): void => {
@@ -346,11 +404,15 @@ export class LocalExecutor implements JobHandle {
   lastCheckpointId = 0;
   private coordinator: CheckpointCoordinator | undefined;
 
+  /** Called whenever a sink write or a blocked channel settles (the data plane may return credits). */
+  onWritable: (() => void) | undefined = undefined;
+
   /** Called by sinks: the scheduler reads no more input until `promise` settles. */
   backpressure(promise: Promise<unknown>, sinkName: string): void {
     const tracked = promise.then(
       () => {
         this.pendingWrites.delete(tracked);
+        this.onWritable?.();
         this.notify();
       },
       (cause: unknown) => {
@@ -361,7 +423,7 @@ export class LocalExecutor implements JobHandle {
     this.pendingWrites.add(tracked);
   }
 
-  private plan!: ExecutionPlan;
+  private readonly plan: ExecutionPlan;
 
   private nameOf(planned: PlannedVertex): string {
     const v = planned.vertex;
@@ -374,8 +436,7 @@ export class LocalExecutor implements JobHandle {
    * other exchange goes through a partitioner.
    */
   private deploy(): void {
-    const plan = planExecution(this.graph, { parallelism: this.config.parallelism, maxParallelism: this.config.maxParallelism });
-    this.plan = plan;
+    const plan = this.plan;
     const services: RuntimeServices = {
       clock: this.config.clock,
       maxParallelism: this.config.maxParallelism,
@@ -392,6 +453,7 @@ export class LocalExecutor implements JobHandle {
       const list: OperatorOutput[] = [];
       outputs.set(planned, list);
       for (let subtask = 0; subtask < planned.parallelism; subtask++) {
+        if (this.config.remote !== undefined && !this.config.remote.runsHere(planned, subtask)) continue;
         const output = new OperatorOutput(this.config.batchSize, []);
         list[subtask] = output;
         if (v.kind === 'source') continue;
@@ -420,12 +482,13 @@ export class LocalExecutor implements JobHandle {
       }
     }
     const targetOf = (edge: PlannedEdge, producer: number, consumer: number): Edge => ({
-      target: nodes.get(edge.to)![consumer]! as InputTarget,
+      target: nodes.get(edge.to)?.[consumer] ?? this.config.remote!.remoteTarget(edge, producer, consumer),
       input: channelOf(edge, producer, consumer),
     });
     for (const planned of plan.vertices) {
       for (const edge of planned.outputs) {
         for (let producer = 0; producer < planned.parallelism; producer++) {
+          if (outputs.get(planned)![producer] === undefined) continue;
           const consumers = consumersOf(edge, producer);
           const edges = consumers.map((c) => targetOf(edge, producer, c));
           const direct = edges.length === 1 && edge.partitioning.kind !== 'hash';
@@ -448,7 +511,8 @@ export class LocalExecutor implements JobHandle {
         );
       }
       for (let subtask = 0; subtask < planned.parallelism; subtask++) {
-        const output = outputs.get(planned)![subtask]!;
+        const output = outputs.get(planned)![subtask];
+        if (output === undefined) continue;
         const restoreFrom = restored?.[subtask];
         const reader = source.createReader({
           clock: this.config.clock,
@@ -531,12 +595,16 @@ export class LocalExecutor implements JobHandle {
     const t0 = monotonicNow();
     try {
       fn();
+      this.onStepEnd?.();
     } catch (e) {
       this.fail(e);
     } finally {
       this.busyMs += monotonicNow() - t0;
     }
   }
+
+  /** Called after every step of work (the data plane sends what its channels have gathered). */
+  onStepEnd: (() => void) | undefined = undefined;
 
   private async run(): Promise<void> {
     const ready: SourceTask[] = [...this.sources];
@@ -547,6 +615,8 @@ export class LocalExecutor implements JobHandle {
       // The caller gets a running handle back before anything is processed.
       await yieldToEventLoop();
       await Promise.all(this.nodes.map(({ node }) => node.operator.prepare?.()));
+      for (const fn of this.early!) this.guard(fn);
+      this.early = undefined;
       sliceStart = monotonicNow();
       while (this.status === 'running') {
         if (this.requests.length > 0) {
@@ -570,7 +640,8 @@ export class LocalExecutor implements JobHandle {
         } else if (ready.length > 0) {
           const task = ready.shift()!;
           next = { task, result: task.reader.read(task.collector, this.config.batchSize) };
-        } else if (waiting > 0) {
+        } else if (waiting > 0 || (this.config.remote !== undefined && !this.nodes.every((n) => n.node.finished))) {
+          // Waiting for a source, or — on a worker — for input from the other workers.
           await this.wakeup();
           this.idleMs += monotonicNow() - t0;
           sliceStart = monotonicNow();
@@ -594,6 +665,7 @@ export class LocalExecutor implements JobHandle {
           );
         } else {
           task.output.flush();
+          this.onStepEnd?.();
           if (result === 'end') this.endSource(task);
           else ready.push(task);
         }
@@ -609,18 +681,40 @@ export class LocalExecutor implements JobHandle {
         await this.coordinator.inProgressSettled();
         if (this.status === 'running') await this.startCheckpoint('checkpoint');
       }
-      if (this.status === 'running') {
-        // Every source has ended; sinks may still be writing.
-        while (this.pendingWrites.size > 0 && this.status === 'running') {
-          const t0 = monotonicNow();
-          await Promise.race([Promise.all(this.pendingWrites), this.wakeup()]);
-          this.backPressuredMs += monotonicNow() - t0;
-        }
+      // Every source has ended; sinks may still be writing.
+      await this.settleWrites();
+      if (this.status === 'running' && this.config.remote !== undefined) {
+        // The coordinator takes the final checkpoint across workers, then lets this one end.
+        await Promise.race([this.config.remote.drained(), this.ended]);
+        await this.settleWrites();
       }
     } catch (e) {
       this.fail(e);
     }
     this.terminate();
+  }
+
+  private async settleWrites(): Promise<void> {
+    while (this.pendingWrites.size > 0 && this.status === 'running') {
+      const t0 = monotonicNow();
+      await Promise.race([Promise.all(this.pendingWrites), this.wakeup()]);
+      this.backPressuredMs += monotonicNow() - t0;
+    }
+  }
+
+  /** Resolves when the attempt stops running (failed or canceled), so waits can end early. */
+  // Declared first: field initializers run in order, and `ended` sets it.
+  private markEnded!: () => void;
+  private readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
+
+  /** The subtask of the operator at `vertexIndex` in the plan, when it runs here. */
+  nodeAt(vertexIndex: number, subtask: number): OperatorNode | undefined {
+    for (const n of this.nodes) if (n.planned.index === vertexIndex && n.subtask === subtask) return n.node;
+    return undefined;
+  }
+
+  get executionPlan(): ExecutionPlan {
+    return this.plan;
   }
 
   private endSource(task: SourceTask): void {
@@ -635,6 +729,7 @@ export class LocalExecutor implements JobHandle {
   }
 
   private notify(): void {
+    if (this.status !== 'running' && this.status !== 'created') this.markEnded();
     const w = this.wake;
     this.wake = undefined;
     w?.();

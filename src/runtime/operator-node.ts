@@ -31,7 +31,7 @@ export class OperatorNode implements InputTarget {
   // Barrier alignment.
   private alignedCheckpoint = -1;
   private readonly barrierSeen: boolean[];
-  private readonly blocked: Array<Array<{ batch: BatchBuilder<unknown> } | { watermark: Timestamp } | { end: true }>>;
+  private readonly held: Array<Array<{ batch: BatchBuilder<unknown> } | { watermark: Timestamp } | { end: true }>>;
 
   constructor(
     readonly name: string,
@@ -49,7 +49,7 @@ export class OperatorNode implements InputTarget {
     for (const input of this.inputOf) this.openChannels[input] = (this.openChannels[input] ?? 0) + 1;
     this.ended = new Array<boolean>(inputs).fill(false);
     this.barrierSeen = new Array<boolean>(inputs).fill(false);
-    this.blocked = Array.from({ length: inputs }, () => []);
+    this.held = Array.from({ length: inputs }, () => []);
     this.valve = new WatermarkValve(
       inputs,
       (wm) => {
@@ -77,7 +77,7 @@ export class OperatorNode implements InputTarget {
         copy.timestamps[i] = batch.timestamps[i]!;
       }
       copy.length = batch.length;
-      this.blocked[input]!.push({ batch: copy });
+      this.held[input]!.push({ batch: copy });
       return;
     }
     this.recordsIn += batch.length;
@@ -87,7 +87,7 @@ export class OperatorNode implements InputTarget {
 
   processWatermark(watermark: Timestamp, input: number): void {
     if (this.barrierSeen[input] && this.exactlyOnce) {
-      this.blocked[input]!.push({ watermark });
+      this.held[input]!.push({ watermark });
       return;
     }
     this.valve.inputWatermark(watermark, input);
@@ -109,13 +109,17 @@ export class OperatorNode implements InputTarget {
     this.acknowledge(this, barrier.checkpointId, this.operator.snapshotState?.(barrier.checkpointId));
     this.output.emitBarrier(barrier);
     this.barrierSeen.fill(false);
-    this.blocked.forEach((queue, input) => {
+    this.held.forEach((queue, input) => {
       for (const item of queue.splice(0)) {
         if ('batch' in item) this.processBatch(item.batch, input);
         else if ('watermark' in item) this.processWatermark(item.watermark, input);
         else this.endInput(input);
       }
     });
+  }
+
+  blocked(): boolean {
+    return ((this.operator as { writing?: number }).writing ?? 0) > 0 || this.output.blocked();
   }
 
   processIdle(idle: boolean, input: number): void {
@@ -125,7 +129,7 @@ export class OperatorNode implements InputTarget {
   endInput(input: number): void {
     if (this.ended[input]) return;
     if (this.barrierSeen[input] && this.exactlyOnce) {
-      this.blocked[input]!.push({ end: true });
+      this.held[input]!.push({ end: true });
       return;
     }
     this.ended[input] = true;

@@ -8,6 +8,8 @@ export interface InputTarget {
   processIdle(idle: boolean, input: number): void;
   processBarrier(barrier: CheckpointBarrier, input: number): void;
   endInput(input: number): void;
+  /** Whether input sent here cannot move on yet (a sink still writing, a channel without credit). */
+  blocked?(): boolean;
 }
 
 export interface Edge {
@@ -120,6 +122,13 @@ export class OperatorOutput implements Output<unknown> {
   endInput(): void {
     this.flush();
     this.forEachEdge((e) => e.target.endInput(e.input));
+  }
+
+  /** Whether anything downstream of this output holds input back (see `InputTarget.blocked`). */
+  blocked(): boolean {
+    for (const e of this.main.edges) if (e.target.blocked?.() === true) return true;
+    for (const side of this.sides.values()) for (const e of side.edges) if (e.target.blocked?.() === true) return true;
+    return false;
   }
 
   private forEachEdge(fn: (e: Edge) => void): void {

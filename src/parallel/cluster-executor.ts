@@ -1,0 +1,240 @@
+import { transfer } from 'comlink';
+import { CheckpointCoordinator, type CompletedCheckpointInfo } from '../checkpoint/checkpoint-coordinator';
+import { ConfigurationError, SluiceError } from '../errors';
+import type { ExecutorConfig } from '../runtime/local-executor';
+import type { JobHandle, JobMetrics, JobResult } from '../runtime/job-handle';
+import type { JobStatus } from '../types';
+import type { DeploySpec, PlanSummary, WorkerEvent } from './protocol';
+import { decodeWireRecords } from './wire-codec';
+import type { SpawnedWorker, WorkerPool } from './worker-pool';
+
+/** Batches a consumer grants each channel: enough to keep a worker busy, few enough to bound memory. */
+const CREDITS_PER_CHANNEL = 16;
+
+export interface ClusterJob {
+  readonly moduleUrl: string;
+  readonly params: unknown;
+  readonly pool: WorkerPool;
+  /** Records of the stream the job definition returned, as they arrive (see `collectSink`). */
+  readonly onRows: (rows: unknown[], txn: string | undefined) => void;
+}
+
+/**
+ * One attempt of a job spread over workers, seen from the main thread (Flink's JobMaster): spawns a
+ * worker per parallel subtask index, connects every pair of workers with a `MessageChannel` for
+ * the data plane, deploys the job module to each through Comlink, and coordinates checkpoints —
+ * barriers enter at each worker's sources, acknowledgements come back on each worker's event port.
+ * A failed or lost worker fails the attempt; the job's restart strategy starts a new one.
+ */
+export class ClusterExecutor implements JobHandle {
+  status: JobStatus = 'created';
+  readonly done: Promise<JobResult>;
+  private resolveDone!: (r: JobResult) => void;
+  private rejectDone!: (e: unknown) => void;
+  private workers: SpawnedWorker[] = [];
+  private coordinator: CheckpointCoordinator | undefined;
+  private drained = 0;
+  private finished = 0;
+  /** Acknowledgements that arrived before their checkpoint's source positions. */
+  private readonly earlyAcks = new Map<number, Array<Extract<WorkerEvent, { t: 'ack' }>>>();
+  private readonly positioned = new Set<number>();
+  private cancelTick: (() => void) | undefined;
+  lastCheckpointId = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly job: ClusterJob,
+    private readonly config: ExecutorConfig,
+    private readonly attempt: number,
+  ) {
+    this.done = new Promise<JobResult>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => {});
+  }
+
+  start(): this {
+    this.status = 'running';
+    this.deploy().catch((e: unknown) => this.fail(e));
+    return this;
+  }
+
+  private async deploy(): Promise<void> {
+    const count = this.config.parallelism;
+    const { pool } = this.job;
+    this.workers = Array.from({ length: count }, (_, i) => pool.spawn(i));
+    this.workers.forEach((w, i) => w.onExit((e) => this.fail(new SluiceError(`Worker ${i} was lost: ${e.message}`, { cause: e }))));
+    // One channel per pair of workers carries all their subtasks' channels, both ways.
+    const peers: Array<Array<MessagePort | undefined>> = Array.from({ length: count }, () => new Array<MessagePort | undefined>(count));
+    for (let a = 0; a < count; a++) {
+      for (let b = a + 1; b < count; b++) {
+        const channel = new MessageChannel();
+        peers[a]![b] = channel.port1;
+        peers[b]![a] = channel.port2;
+      }
+    }
+    const restore = this.config.restore;
+    const summaries = await Promise.all(
+      this.workers.map((w, i) => {
+        const events = new MessageChannel();
+        events.port1.addEventListener('message', (e: MessageEvent<WorkerEvent>) => this.onEvent(i, e.data));
+        events.port1.start();
+        const ports = peers[i]!.filter((p): p is MessagePort => p !== undefined);
+        const spec: DeploySpec = {
+          moduleUrl: this.job.moduleUrl,
+          params: this.job.params,
+          workerIndex: i,
+          workers: count,
+          attempt: this.attempt,
+          options: {
+            parallelism: this.config.parallelism,
+            maxParallelism: this.config.maxParallelism,
+            batchSize: this.config.batchSize,
+            runtimeMode: this.config.runtimeMode,
+            autoWatermarkInterval: this.config.autoWatermarkInterval,
+            wasm: this.config.wasm.enabled,
+            exactlyOnce: this.config.checkpoint?.config.mode !== 'at-least-once',
+            checkpointing: this.config.checkpoint !== undefined,
+            credits: CREDITS_PER_CHANNEL,
+          },
+          restore:
+            restore === undefined
+              ? undefined
+              : {
+                  operators: [...restore.operators],
+                  sources: [...restore.sources],
+                  allowNonRestoredState: restore.allowNonRestoredState ?? false,
+                  location: restore.location,
+                },
+          peers: peers[i]!,
+          events: events.port2,
+        };
+        return w.api.deploy(transfer(spec, [...ports, events.port2]));
+      }),
+    );
+    if (this.status !== 'running') return;
+    this.startCheckpointing(summaries[0]!);
+    for (const w of this.workers) void w.api.start();
+  }
+
+  private onEvent(worker: number, e: WorkerEvent): void {
+    if (this.status !== 'running') return;
+    switch (e.t) {
+      case 'rows':
+        this.job.onRows(decodeWireRecords(e.format, e.records, `results from worker ${worker}`), e.txn);
+        break;
+      case 'ack':
+        if (this.positioned.has(e.checkpointId)) this.coordinator?.acknowledge(e.uid, e.subtask, e.checkpointId, e.snapshot);
+        else this.earlyAcks.set(e.checkpointId, [...(this.earlyAcks.get(e.checkpointId) ?? []), e]);
+        break;
+      case 'drained':
+        if (++this.drained === this.workers.length) void this.finalCheckpoint();
+        break;
+      case 'finished':
+        if (++this.finished === this.workers.length) this.terminate('finished');
+        break;
+      case 'failed': {
+        const error = new SluiceError(`Worker ${worker}: ${e.message}`);
+        error.stack = e.stack;
+        this.fail(error);
+        break;
+      }
+    }
+  }
+
+  /** All input is processed: as in local execution, a final checkpoint commits what sinks hold. */
+  private async finalCheckpoint(): Promise<void> {
+    try {
+      if (this.coordinator !== undefined) {
+        await this.coordinator.inProgressSettled();
+        if (this.status === 'running') await this.startCheckpoint('checkpoint');
+      }
+      for (const w of this.workers) void w.api.release();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private startCheckpointing(summary: PlanSummary): void {
+    const checkpoint = this.config.checkpoint;
+    if (checkpoint === undefined || this.config.runtimeMode === 'batch') return;
+    this.coordinator = new CheckpointCoordinator(
+      checkpoint.storage,
+      this.name,
+      this.config.maxParallelism,
+      summary.operators.filter((o) => !o.source).map((o) => ({ uid: o.uid, name: o.name, parallelism: o.parallelism })),
+      checkpoint.config.retain ?? 1,
+      checkpoint.firstId,
+      (id) => {
+        this.lastCheckpointId = id;
+        for (const w of this.workers) void w.api.notifyCheckpointComplete(id);
+      },
+    );
+    const { interval } = checkpoint.config;
+    const tick = (): void => {
+      if (this.status !== 'running') return;
+      if (!this.coordinator!.inProgress && this.drained === 0) this.triggerCheckpoint('checkpoint').catch(() => {});
+      this.cancelTick = this.config.clock.schedule(this.config.clock.now() + interval, tick);
+    };
+    this.cancelTick = this.config.clock.schedule(this.config.clock.now() + interval, tick);
+  }
+
+  triggerCheckpoint(kind: 'checkpoint' | 'savepoint', target?: string): Promise<CompletedCheckpointInfo> {
+    return this.startCheckpoint(kind, target);
+  }
+
+  savepoint(target?: string): Promise<CompletedCheckpointInfo> {
+    return this.startCheckpoint('savepoint', target);
+  }
+
+  private async startCheckpoint(kind: 'checkpoint' | 'savepoint', target?: string): Promise<CompletedCheckpointInfo> {
+    const coordinator = this.coordinator;
+    if (coordinator === undefined) throw new ConfigurationError('Checkpointing is not enabled: set checkpoint: { interval, storage }');
+    if (this.status !== 'running') throw new SluiceError(`Cannot take a ${kind} of a job that is ${this.status}`);
+    const now = this.config.clock.now();
+    const started = coordinator.begin(kind, now, new Map(), target);
+    if (started === undefined) throw new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`);
+    const { id, completion } = started;
+    const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
+    const cancelTimeout = this.config.clock.schedule(now + timeout, () => coordinator.abort(new SluiceError(`Checkpoint ${id} expired after ${timeout} ms`)));
+    completion.then(cancelTimeout, cancelTimeout);
+    const positions = await Promise.all(this.workers.map((w) => w.api.injectBarrier(id, now)));
+    for (const list of positions) for (const p of list) coordinator.setSourcePosition(id, p.uid, p.subtask, p.position);
+    this.positioned.add(id);
+    for (const e of this.earlyAcks.get(id) ?? []) coordinator.acknowledge(e.uid, e.subtask, e.checkpointId, e.snapshot);
+    this.earlyAcks.delete(id);
+    return completion;
+  }
+
+  cancel(): Promise<void> {
+    if (this.status === 'running' || this.status === 'created') this.terminate('canceled');
+    return this.done.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  metrics(): JobMetrics {
+    return { status: this.status, busyTimeMs: 0, idleTimeMs: 0, backPressuredTimeMs: 0, operators: [] };
+  }
+
+  /** Per worker: busy / idle / backpressured time and the batches in flight on its channels. */
+  async workerMetrics(): Promise<Array<Awaited<ReturnType<SpawnedWorker['api']['metrics']>>>> {
+    return Promise.all(this.workers.map((w) => w.api.metrics()));
+  }
+
+  private fail(error: unknown): void {
+    if (this.status !== 'running' && this.status !== 'created') return;
+    this.terminate('failed', error);
+  }
+
+  private terminate(status: 'finished' | 'canceled' | 'failed', error?: unknown): void {
+    this.status = status;
+    this.cancelTick?.();
+    this.coordinator?.abort(new SluiceError(`The job attempt ended (${status})`));
+    for (const w of this.workers) w.terminate();
+    if (status === 'failed') this.rejectDone(error);
+    else this.resolveDone({ status, metrics: this.metrics() });
+  }
+}
