@@ -290,8 +290,19 @@ export class LocalExecutor implements JobHandle {
     return completion;
   }
 
-  private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined): void {
+  private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | Promise<Uint8Array> | undefined): void {
     const work = node.operator instanceof TwoPhaseCommitSinkOperator ? node.operator.takeWork() : undefined;
+    if (snapshot instanceof Promise) {
+      // An asynchronous snapshot acknowledges once its bytes are ready. Its failure fails the job,
+      // as a synchronous throw would; after a cancel or a failure it is moot.
+      snapshot.then(
+        (bytes) => this.coordinator?.acknowledge(node.uid!, checkpointId, bytes, work),
+        (cause: unknown) => {
+          if (this.status === 'running') this.fail(cause);
+        },
+      );
+      return;
+    }
     this.coordinator?.acknowledge(node.uid!, checkpointId, snapshot, work);
   }
 
