@@ -66,8 +66,13 @@ export interface Operator<I, O> {
   endInput(input: number): void;
   finish(): void;
   close(): void;
-  /** Captures the operator's state at a checkpoint barrier (encoded bytes); absent when stateless. */
-  snapshotState?(checkpointId: number): Uint8Array;
+  /**
+   * Captures the operator's state at a checkpoint barrier; absent when stateless. Returns the
+   * encoded bytes, or a promise of them: then the state is captured as of this call and encoded
+   * while processing goes on, and the checkpoint waits for it (a rejection fails the job, as a
+   * throw does).
+   */
+  snapshotState?(checkpointId: number): Uint8Array | Promise<Uint8Array>;
   /**
    * Restores before the first record, from the snapshots of every subtask of the earlier run: a
    * keyed operator keeps the key groups in `keyGroups` (so parallelism may change).

@@ -50,13 +50,21 @@ function isWellFormed(s: string): boolean {
   return native !== undefined ? native.call(s) : !LONE_SURROGATE.test(s);
 }
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** Strings up to this length take the byte-by-byte ASCII paths (a native call costs more). */
+const SHORT_STRING = 64;
 
 /** Appends encoded values to a growing buffer; reuse one writer across snapshots. */
 export class ValueWriter {
-  private bytes = new Uint8Array(1 << 12);
-  private view = new DataView(this.bytes.buffer);
+  private bytes: Uint8Array;
+  private view: DataView;
   private pos = 0;
   private readonly seen = new Set<object>();
+
+  /** `capacity`: the initial buffer size; a snapshot presized from the previous one never regrows. */
+  constructor(capacity = 1 << 12) {
+    this.bytes = new Uint8Array(Math.max(16, capacity));
+    this.view = new DataView(this.bytes.buffer);
+  }
 
   get length(): number {
     return this.pos;
@@ -67,6 +75,34 @@ export class ValueWriter {
     const out = this.bytes.slice(0, this.pos);
     this.pos = 0;
     return out;
+  }
+
+  /** The encoded bytes as a view of the writer's own buffer, without a copy: for a writer used once. */
+  finish(): Uint8Array {
+    return this.bytes.subarray(0, this.pos);
+  }
+
+  /** A raw little-endian u32 (framing, not a tagged value). */
+  writeU32(x: number): void {
+    this.u32(x);
+  }
+
+  /** A raw little-endian f64 (framing, not a tagged value). */
+  writeF64(x: number): void {
+    this.f64(x);
+  }
+
+  /** A raw unsigned LEB128 integer below 2^32: one byte for counts and indices below 128. */
+  writeVarUint(x: number): void {
+    this.ensure(5);
+    const b = this.bytes;
+    let p = this.pos;
+    while (x >= 0x80) {
+      b[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    b[p++] = x;
+    this.pos = p;
   }
 
   /** Starts an array of `length` values; write them next (streams big structures without building them). */
@@ -88,11 +124,17 @@ export class ValueWriter {
       case 'boolean':
         return this.u8(value ? Tag.True : Tag.False);
       case 'number':
-        if ((value | 0) === value && !Object.is(value, -0)) {
-          this.u8(Tag.Int32);
-          this.ensure(4);
-          this.view.setInt32(this.pos, value, true);
-          this.pos += 4;
+        // -0 is not an int32 (1 / -0 < 0); byte stores truncate, so no DataView call is needed.
+        if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+          this.ensure(5);
+          const b = this.bytes;
+          const p = this.pos;
+          b[p] = Tag.Int32;
+          b[p + 1] = value;
+          b[p + 2] = value >> 8;
+          b[p + 3] = value >> 16;
+          b[p + 4] = value >> 24;
+          this.pos = p + 5;
         } else {
           this.u8(Tag.Float64);
           this.f64(value);
@@ -157,6 +199,30 @@ export class ValueWriter {
   }
 
   private string(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      // Short ASCII strings (most keys and field names) skip the well-formedness check and the
+      // encodeInto call; anything else falls through with nothing written.
+      this.ensure(5 + n);
+      const b = this.bytes;
+      const start = this.pos;
+      let p = start + 5;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        b[start] = Tag.Utf8;
+        b[start + 1] = n;
+        b[start + 2] = 0;
+        b[start + 3] = 0;
+        b[start + 4] = 0;
+        this.pos = p;
+        return;
+      }
+    }
     if (!isWellFormed(s)) {
       this.u8(Tag.Utf16);
       this.u32(s.length);
@@ -241,6 +307,44 @@ export class ValueReader {
     return this.pos >= this.bytes.length;
   }
 
+  /** The offset of the next byte to read. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  /** A raw little-endian u32 written by `writeU32`. */
+  readU32(): number {
+    return this.u32();
+  }
+
+  /** A raw little-endian f64 written by `writeF64`. */
+  readF64(): number {
+    return this.f64();
+  }
+
+  /** An unsigned LEB128 integer written by `writeVarUint`. */
+  readVarUint(): number {
+    const b = this.bytes;
+    let x = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= b.length) this.fail(`truncated: a variable-length integer runs past the end at byte ${this.pos}`);
+      const byte = b[this.pos++]!;
+      x += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return x;
+    }
+    return this.fail(`a variable-length integer at byte ${this.pos - 5} is longer than 5 bytes`);
+  }
+
+  /** Throws a `ValueCodecError` naming the source. */
+  fail(message: string): never {
+    throw new ValueCodecError(`${this.source}: ${message}`);
+  }
+
   read(depth = 0): unknown {
     if (depth > 1000) this.fail('nesting deeper than 1000 levels');
     const at = this.pos;
@@ -254,15 +358,22 @@ export class ValueReader {
         return false;
       case Tag.True:
         return true;
-      case Tag.Int32:
+      case Tag.Int32: {
         this.need(4);
-        this.pos += 4;
-        return this.view.getInt32(this.pos - 4, true);
+        const b = this.bytes;
+        const p = this.pos;
+        this.pos = p + 4;
+        return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+      }
       case Tag.Float64:
         return this.f64();
       case Tag.Utf8: {
         const n = this.u32();
         this.need(n);
+        if (n <= SHORT_STRING) {
+          const ascii = this.ascii(n);
+          if (ascii !== undefined) return ascii;
+        }
         try {
           return decoder.decode(this.bytes.subarray(this.pos, (this.pos += n)));
         } catch {
@@ -326,6 +437,20 @@ export class ValueReader {
     }
   }
 
+  /** The next `n` bytes as a string if they are all ASCII (then consumed), else undefined. */
+  private ascii(n: number): string | undefined {
+    const b = this.bytes;
+    const start = this.pos;
+    let s = '';
+    for (let i = start; i < start + n; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) return undefined;
+      s += String.fromCharCode(c);
+    }
+    this.pos = start + n;
+    return s;
+  }
+
   private raw(width: number): Uint8Array {
     const n = this.u32();
     this.need(n * width);
@@ -360,10 +485,6 @@ export class ValueReader {
 
   private need(n: number): void {
     if (this.pos + n > this.bytes.length) this.fail(`truncated: ${n} bytes needed at byte ${this.pos}, ${this.bytes.length - this.pos} left`);
-  }
-
-  private fail(message: string): never {
-    throw new ValueCodecError(`${this.source}: ${message}`);
   }
 }
 

@@ -1,6 +1,9 @@
-import { decodeValue, ValueWriter } from '../codec/value-codec';
+import { decodeValue } from '../codec/value-codec';
+import { SluiceError } from '../errors';
+import { AsyncKeyedSnapshot } from '../state/async-keyed-snapshot';
 import { keyGroupOfMapKey } from '../state/key-groups';
 import { HeapKeyedStateBackend, type KeyedStateSnapshot, type KeyGroupRange } from '../state/keyed-state-backend';
+import { isFramedKeyedSnapshot, KEYED_SNAPSHOT_VERSION, readKeyedSnapshot, type KeyedRestoreTarget } from '../state/keyed-snapshot-format';
 import { InternalTimerService, type TimerSnapshot, type Triggerable } from '../time/internal-timer-service';
 import type { Batch, OperatorContext, Timestamp } from '../types';
 import { AbstractOperator } from './abstract-operator';
@@ -19,9 +22,12 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
   protected backend!: HeapKeyedStateBackend;
   protected timers!: InternalTimerService<N>;
   private sorted: SortedKeyedInput<I> | undefined;
-  /** Reused across checkpoints: its buffer stays grown. */
-  private readonly snapshotWriter = new ValueWriter();
   private finalWatermark = Number.NEGATIVE_INFINITY;
+  /** The snapshot still being encoded, if any. */
+  private inflight: AsyncKeyedSnapshot | undefined;
+  /** The size of the last snapshot: the next one's buffer starts a little larger. */
+  private lastSnapshotBytes = 0;
+  private readonly encodeNs = (namespace: unknown): unknown => this.encodeNamespace(namespace as N);
 
   constructor(protected readonly keySelectors: ReadonlyArray<KeySelector<I, unknown>>) {
     super();
@@ -67,6 +73,7 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
     const sorted = this.sorted;
     if (sorted === undefined) return;
     this.sorted = undefined;
+    this.inflight?.finishNow();
     sorted.drain((batch, input) => this.processKeyed(batch, input), () => {
       this.timers.advanceWatermark(Number.POSITIVE_INFINITY);
       this.timers.fireAllProcessingTimers();
@@ -80,47 +87,79 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
   }
 
   override close(): void {
+    this.inflight?.cancel(new SluiceError(`${this.context.name}: closed while the snapshot of checkpoint ${this.inflight.checkpointId} was being encoded`));
     this.timers?.close();
   }
 
-  /** Keyed state and timers, by key group, through the value codec. */
-  snapshotState(): Uint8Array {
-    const writer = this.snapshotWriter;
-    writer.beginObject(4);
-    writer.write('version');
-    writer.write(SNAPSHOT_VERSION);
-    // Flink does not checkpoint watermarks; restoring it makes a recovered run judge late elements
-    // exactly as the failure-free run would.
-    writer.write('watermark');
-    writer.write(this.timers.currentWatermark);
-    writer.write('state');
-    this.backend.writeSnapshot(writer);
-    writer.write('timers');
-    writer.write(this.timers.snapshot((ns) => this.encodeNamespace(ns)));
-    return writer.take();
+  /**
+   * Keyed state, timers and watermark as of this barrier. Capturing them takes O(state tables +
+   * timers) references; the bytes are encoded in slices between scheduler steps while processing
+   * goes on (`AsyncKeyedSnapshot`), and the returned promise resolves with them.
+   */
+  snapshotState(checkpointId: number): Promise<Uint8Array> {
+    // One snapshot in flight at a time: an older one still encoding (its checkpoint expired, say)
+    // is completed first.
+    this.inflight?.finishNow();
+    const { version, tables } = this.backend.beginSnapshot();
+    const snapshot = new AsyncKeyedSnapshot(
+      checkpointId,
+      version,
+      tables,
+      // Flink does not checkpoint watermarks; restoring it makes a recovered run judge late
+      // elements exactly as the failure-free run would.
+      this.timers.currentWatermark,
+      this.timers.capture(),
+      this.encodeNs,
+      this.lastSnapshotBytes + (this.lastSnapshotBytes >> 3),
+    );
+    this.inflight = snapshot;
+    const settled = (): void => {
+      if (this.inflight === snapshot) this.inflight = undefined;
+    };
+    snapshot.done.then((bytes) => {
+      this.lastSnapshotBytes = bytes.length;
+      settled();
+    }, settled);
+    void snapshot.run();
+    return snapshot.done;
   }
 
   restoreState(snapshots: readonly Uint8Array[], keyGroups: KeyGroupRange): void {
     const maxParallelism = this.context.services.maxParallelism;
-    const inRange = (mapKey: unknown): boolean => {
+    const owns = (mapKey: unknown): boolean => {
       const kg = keyGroupOfMapKey(mapKey, maxParallelism);
       return kg >= keyGroups.start && kg <= keyGroups.end;
     };
+    const target: KeyedRestoreTarget = {
+      table: (name) => this.backend.table(name),
+      owns,
+      ownsAll: keyGroups.start <= 0 && keyGroups.end >= maxParallelism - 1,
+      timer: (eventTime, time, key, mapKey, nsId, namespace) =>
+        this.timers.restoreTimer(eventTime, time, key, mapKey, nsId, this.decodeNamespace(namespace)),
+    };
     snapshots.forEach((bytes, subtask) => {
-      const snapshot = decodeValue(bytes, `${this.context.name} state (subtask ${subtask})`) as {
-        version: number;
-        watermark: number;
-        state: KeyedStateSnapshot;
-        timers: TimerSnapshot;
-      };
-      if (snapshot.version !== SNAPSHOT_VERSION) {
-        throw new Error(`${this.context.name}: state snapshot version ${snapshot.version} is not supported (expected ${SNAPSHOT_VERSION})`);
-      }
-      this.backend.restore(snapshot.state, keyGroups);
+      const source = `${this.context.name} state (subtask ${subtask})`;
+      const watermark = isFramedKeyedSnapshot(bytes) ? readKeyedSnapshot(bytes, source, target) : this.restoreVersion1(bytes, source, keyGroups, owns);
       // Every subtask of the earlier run had passed at least the smallest watermark among them.
-      this.timers.currentWatermark = subtask === 0 ? snapshot.watermark : Math.min(this.timers.currentWatermark, snapshot.watermark);
-      this.timers.restore(snapshot.timers, (ns) => this.decodeNamespace(ns), inRange);
+      this.timers.currentWatermark = subtask === 0 ? watermark : Math.min(this.timers.currentWatermark, watermark);
     });
+    this.timers.restored();
+  }
+
+  /** A snapshot of the first format (sluice 0.1): one value-codec object. Returns its watermark. */
+  private restoreVersion1(bytes: Uint8Array, source: string, keyGroups: KeyGroupRange, owns: (mapKey: unknown) => boolean): number {
+    const snapshot = decodeValue(bytes, source) as {
+      version: number;
+      watermark: number;
+      state: KeyedStateSnapshot;
+      timers: TimerSnapshot;
+    };
+    if (snapshot.version !== 1) {
+      throw new Error(`${this.context.name}: state snapshot version ${snapshot.version} is not supported (this sluice reads versions 1 and ${KEYED_SNAPSHOT_VERSION})`);
+    }
+    this.backend.restore(snapshot.state, keyGroups);
+    this.timers.restore(snapshot.timers, (ns) => this.decodeNamespace(ns), owns);
+    return snapshot.watermark;
   }
 
   /** A timer namespace as plain data (windows override this). */
@@ -132,5 +171,3 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
     return encoded as N;
   }
 }
-
-const SNAPSHOT_VERSION = 1;

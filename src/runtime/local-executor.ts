@@ -337,11 +337,22 @@ export class LocalExecutor implements JobHandle {
     return completion;
   }
 
-  private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined): void {
+  private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | Promise<Uint8Array> | undefined): void {
     const work = node.operator instanceof TwoPhaseCommitSinkOperator ? node.operator.takeWork() : undefined;
     const { subtask } = this.subtaskOf.get(node)!;
-    if (this.config.remote !== undefined) this.config.remote.acknowledge(node.uid!, subtask, checkpointId, snapshot, work);
-    else this.coordinator?.acknowledge(node.uid!, subtask, checkpointId, snapshot, work);
+    const ack = (bytes: Uint8Array | undefined): void => {
+      if (this.config.remote !== undefined) this.config.remote.acknowledge(node.uid!, subtask, checkpointId, bytes, work);
+      else this.coordinator?.acknowledge(node.uid!, subtask, checkpointId, bytes, work);
+    };
+    if (snapshot instanceof Promise) {
+      // An asynchronous snapshot acknowledges once its bytes are ready. Its failure fails the job,
+      // as a synchronous throw would; after a cancel or a failure it is moot.
+      snapshot.then(ack, (cause: unknown) => {
+        if (this.status === 'running') this.fail(cause);
+      });
+      return;
+    }
+    ack(snapshot);
   }
 
   /**

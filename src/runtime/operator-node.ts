@@ -4,8 +4,8 @@ import { BatchBuilder } from './batch-builder';
 import type { InputTarget } from './operator-output';
 import { OperatorOutput } from './operator-output';
 
-/** What a node reports when it has taken its snapshot for a checkpoint. */
-export type AcknowledgeCheckpoint = (node: OperatorNode, checkpointId: number, snapshot: Uint8Array | undefined) => void;
+/** What a node reports when it has taken its snapshot for a checkpoint (a promise: encoded asynchronously). */
+export type AcknowledgeCheckpoint = (node: OperatorNode, checkpointId: number, snapshot: Uint8Array | Promise<Uint8Array> | undefined) => void;
 
 /**
  * Hosts one operator subtask in a running job: combines the watermarks of its input channels,

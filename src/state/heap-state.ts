@@ -1,6 +1,7 @@
 import type { AggregateFunction, ReduceFunction, StateTtlConfig } from './descriptors';
 import { mapKeyOf } from './key-groups';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state';
+import type { StateTable } from './state-table';
 
 /** The namespace of state that is not scoped to a window. */
 export const VOID_NAMESPACE: unknown = null;
@@ -10,9 +11,6 @@ export interface StateScope {
   readonly currentMapKey: unknown;
   now(): number;
 }
-
-/** key → namespace → stored value. */
-export type StateTable = Map<unknown, Map<unknown, unknown>>;
 
 interface Stamped<V> {
   v: V;
@@ -46,25 +44,11 @@ abstract class HeapState<V> {
   }
 
   clear(): void {
-    const byNs = this.table.get(this.scope.currentMapKey);
-    if (byNs === undefined) return;
-    byNs.delete(this.namespace);
-    if (byNs.size === 0) this.table.delete(this.scope.currentMapKey);
+    this.table.deleteValue(this.scope.currentMapKey, this.namespace);
   }
 
   /** Merges the namespaces `sources` into `target` (session windows). */
   abstract mergeNamespaces(target: unknown, sources: readonly unknown[]): void;
-
-  /** The current key's namespace map, created when `create` and missing. */
-  protected namespaces(create: boolean): Map<unknown, unknown> | undefined {
-    const key = this.scope.currentMapKey;
-    let byNs = this.table.get(key);
-    if (byNs === undefined && create) {
-      byNs = new Map();
-      this.table.set(key, byNs);
-    }
-    return byNs;
-  }
 
   protected getRaw(): V | undefined {
     const stored = this.table.get(this.scope.currentMapKey)?.get(this.namespace);
@@ -91,13 +75,7 @@ abstract class HeapState<V> {
   }
 
   protected writeStored(stored: unknown): void {
-    const key = this.scope.currentMapKey;
-    let byNs = this.table.get(key);
-    if (byNs === undefined) {
-      byNs = new Map();
-      this.table.set(key, byNs);
-    }
-    byNs.set(this.namespace, stored);
+    this.table.getOrCreate(this.scope.currentMapKey).set(this.namespace, stored);
   }
 
   /** Removes and returns the value of `namespace` (TTL-checked for scalar states, raw for containers). */
@@ -371,14 +349,14 @@ export class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implement
       this.setRaw(this.fn.add(value, acc === undefined ? this.fn.createAccumulator() : acc));
       return acc !== undefined;
     }
-    const byNs = this.namespaces(true)!;
-    const acc = byNs.get(this.namespace) as ACC | undefined;
+    const entry = this.table.getOrCreate(this.scope.currentMapKey);
+    const acc = entry.get(this.namespace) as ACC | undefined;
     if (acc === undefined) {
-      byNs.set(this.namespace, this.fn.add(value, this.fn.createAccumulator()));
+      entry.set(this.namespace, this.fn.add(value, this.fn.createAccumulator()));
       return false;
     }
     const next = this.fn.add(value, acc);
-    if (next !== acc) byNs.set(this.namespace, next);
+    if (next !== acc) entry.set(this.namespace, next);
     return true;
   }
 

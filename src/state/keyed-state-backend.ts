@@ -1,4 +1,3 @@
-import type { ValueWriter } from '../codec/value-codec';
 import { ConfigurationError } from '../errors';
 import type { Clock } from '../types';
 import type { AnyStateDescriptor } from './descriptors';
@@ -10,9 +9,9 @@ import {
   HeapValueState,
   type AnyHeapState,
   type StateScope,
-  type StateTable,
 } from './heap-state';
-import { keyGroupOfMapKey, mapKeyOf } from './key-groups';
+import { mapKeyOf } from './key-groups';
+import { KeyEntry, StateTable } from './state-table';
 
 /** The current key of a keyed operator: set before each record and each timer. */
 export interface KeyContext {
@@ -32,9 +31,14 @@ export interface KeyedStateBackend extends KeyContext {
   getState(descriptor: AnyStateDescriptor): AnyHeapState;
   /** Drops the state of every key (batch mode moves on to the next key). */
   clearAll(): void;
-  /** Writes every state entry, by state name, each with its key group (decodes to a `KeyedStateSnapshot`). */
-  writeSnapshot(writer: ValueWriter): void;
-  /** Adds the entries of `snapshot` whose key group lies in `[range.start, range.end]`. */
+  /**
+   * Every state's table, for a snapshot to capture, and the version that snapshot takes (greater
+   * than the version of every entry that exists now; see `StateTable`).
+   */
+  beginSnapshot(): { readonly version: number; readonly tables: readonly StateTable[] };
+  /** The table of state `name` (created empty if missing), for a restore to fill. */
+  table(name: string): StateTable;
+  /** Adds the entries of a version-1 `snapshot` whose key group lies in `[range.start, range.end]`. */
   restore(snapshot: KeyedStateSnapshot, range: KeyGroupRange): void;
 }
 
@@ -44,20 +48,23 @@ export interface KeyGroupRange {
 }
 
 /**
- * Keyed state as plain values, ready for the value codec: per state, `[keyGroup, mapKey, [[namespace,
- * stored], ...]]` entries. Stored values are the backend's own form (TTL stamps included), so a
- * restore continues exactly where the snapshot was taken.
+ * Keyed state of a version-1 snapshot (read only: version 2 is `keyed-snapshot-format.ts`), as
+ * plain values: per state, `[keyGroup, mapKey, [[namespace, stored], ...]]` entries. Stored values
+ * are the backend's own form (TTL stamps included), so a restore continues exactly where the
+ * snapshot was taken.
  */
 export interface KeyedStateSnapshot {
   readonly tables: ReadonlyArray<readonly [name: string, entries: ReadonlyArray<readonly [number, unknown, ReadonlyArray<readonly [unknown, unknown]>]>]>;
 }
 
-/** Keyed state on the JavaScript heap: one `Map` per state, key → namespace → value. */
+/** Keyed state on the JavaScript heap: one `StateTable` per state, key → namespace → value. */
 export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
   currentKey: unknown = undefined;
   currentMapKey: unknown = undefined;
   private readonly tables = new Map<string, StateTable>();
   private readonly states = new Map<string, AnyHeapState>();
+  /** The version of the latest snapshot begun (entries restored or created before any have 0). */
+  private snapshotVersion = 0;
 
   constructor(
     readonly maxParallelism: number,
@@ -78,39 +85,27 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
     this.currentMapKey = mapKey;
   }
 
-  /** Streams the entries into `writer`, without building intermediate arrays. */
-  writeSnapshot(writer: ValueWriter): void {
-    writer.beginObject(1);
-    writer.write('tables');
-    writer.beginArray(this.tables.size);
-    for (const [name, table] of this.tables) {
-      writer.beginArray(2);
-      writer.write(name);
-      writer.beginArray(table.size);
-      for (const [mapKey, byNs] of table) {
-        writer.beginArray(3);
-        writer.write(keyGroupOfMapKey(mapKey, this.maxParallelism));
-        writer.write(mapKey);
-        writer.beginArray(byNs.size);
-        for (const [ns, stored] of byNs) {
-          writer.beginArray(2);
-          writer.write(ns);
-          writer.write(stored);
-        }
-      }
+  beginSnapshot(): { readonly version: number; readonly tables: readonly StateTable[] } {
+    return { version: ++this.snapshotVersion, tables: [...this.tables.values()] };
+  }
+
+  table(name: string): StateTable {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = new StateTable(name);
+      this.tables.set(name, table);
     }
+    return table;
   }
 
   restore(snapshot: KeyedStateSnapshot, range: KeyGroupRange): void {
     for (const [name, entries] of snapshot.tables) {
-      let table = this.tables.get(name);
-      if (table === undefined) {
-        table = new Map();
-        this.tables.set(name, table);
-      }
+      const table = this.table(name);
       for (const [keyGroup, mapKey, byNs] of entries) {
         if (keyGroup < range.start || keyGroup > range.end) continue;
-        table.set(mapKey, new Map(byNs));
+        const entry = new KeyEntry(mapKey, 0, undefined, undefined);
+        for (const [ns, stored] of byNs) entry.set(ns, stored);
+        if (entry.size > 0) table.entries.set(mapKey, entry);
       }
     }
   }
@@ -126,11 +121,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
       return existing;
     }
     // A restored table is picked up by the first descriptor that names it.
-    let table = this.tables.get(descriptor.name);
-    if (table === undefined) {
-      table = new Map();
-      this.tables.set(descriptor.name, table);
-    }
+    const table = this.table(descriptor.name);
     let state: AnyHeapState;
     switch (descriptor.kind) {
       case 'value':
@@ -154,7 +145,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, StateScope {
   }
 
   clearAll(): void {
-    for (const table of this.tables.values()) table.clear();
+    for (const table of this.tables.values()) table.entries.clear();
   }
 }
 

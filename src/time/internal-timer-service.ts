@@ -3,6 +3,7 @@ import { TimerQueue } from './timer-queue';
 
 export type TimerSnapshotEntry = readonly [time: number, key: unknown, mapKey: unknown, nsId: unknown, namespace: unknown];
 
+/** The timers of a version-1 keyed snapshot (read only; version 2 is `state/keyed-snapshot-format.ts`). */
 export interface TimerSnapshot {
   readonly event: readonly TimerSnapshotEntry[];
   readonly processing: readonly TimerSnapshotEntry[];
@@ -86,13 +87,26 @@ export class InternalTimerService<N> {
     this.processingTimers.clear();
   }
 
-  /** Pending timers as plain values: `[time, key, mapKey, nsId, namespace]`, per time domain. */
-  snapshot(encodeNamespace: (namespace: N) => unknown): TimerSnapshot {
-    const dump = (q: TimerQueue<N>) => [...q.entries()].map((t) => [t.time, t.key, t.mapKey, t.nsId, encodeNamespace(t.namespace)] as const);
-    return { event: dump(this.eventTimers), processing: dump(this.processingTimers) };
+  /** Pending timers, flat (five slots each: `time, key, mapKey, nsId, namespace`), per time domain. */
+  capture(): { event: unknown[]; processing: unknown[] } {
+    const event: unknown[] = [];
+    const processing: unknown[] = [];
+    this.eventTimers.captureInto(event);
+    this.processingTimers.captureInto(processing);
+    return { event, processing };
   }
 
-  /** Re-registers the timers of `snapshot` that `accept` (by map key: the key-group filter). */
+  /** Re-registers one restored timer (the key-group filter is the caller's); then call `restored()`. */
+  restoreTimer(eventTime: boolean, time: number, key: unknown, mapKey: unknown, nsId: unknown, namespace: N): void {
+    (eventTime ? this.eventTimers : this.processingTimers).register(time, key, mapKey, namespace, nsId);
+  }
+
+  /** Schedules the wake-up for the earliest restored processing-time timer. */
+  restored(): void {
+    if (!this.deferProcessingTime) this.scheduleWakeup();
+  }
+
+  /** Re-registers the timers of a version-1 `snapshot` that `accept` (by map key: the key-group filter). */
   restore(snapshot: TimerSnapshot, decodeNamespace: (encoded: unknown) => N, accept: (mapKey: unknown) => boolean): void {
     for (const [time, key, mapKey, nsId, ns] of snapshot.event) {
       if (accept(mapKey)) this.eventTimers.register(time, key, mapKey, decodeNamespace(ns), nsId);

@@ -81,12 +81,15 @@ export class TimerQueue<N> {
     }
   }
 
-  /** Every pending timer, in firing order (for snapshots and for batch mode). */
-  *entries(): IterableIterator<{ time: number; key: unknown; mapKey: unknown; nsId: unknown; namespace: N }> {
+  /**
+   * Appends every pending timer to `out`, five slots each (`time, key, mapKey, nsId, namespace`),
+   * in firing order: a snapshot copies references at the barrier and encodes them later.
+   */
+  captureInto(out: unknown[]): void {
     const times = [...this.buckets.keys()].sort((a, b) => a - b);
     for (const time of times) {
       for (const entry of this.buckets.get(time)!.values()) {
-        for (const [nsId, namespace] of entry.namespaces) yield { time, key: entry.key, mapKey: entry.mapKey, nsId, namespace };
+        entry.namespaces.forEach((namespace, nsId) => out.push(time, entry.key, entry.mapKey, nsId, namespace));
       }
     }
   }

@@ -54,7 +54,7 @@ async function compare(
 
   const first = new OperatorHarness(make());
   run(first, 0, cut);
-  const snapshot = first.operator.snapshotState!(1);
+  const snapshot = await first.operator.snapshotState!(1);
   const restored: string[] = first.values();
   const { assignToKeyGroup } = await import('../../src/index');
   for (let i = 0; i < parallelism; i++) {
@@ -104,7 +104,7 @@ describe('window operator snapshots', () => {
 });
 
 describe('keyed process function snapshots', () => {
-  it('restore value state and pending event-time timers', () => {
+  it('restore value state and pending event-time timers', async () => {
     const make = () => {
       const desc = new ValueStateDescriptor<number>('total', { defaultValue: 0 });
       let total!: ValueState<number>;
@@ -125,7 +125,7 @@ describe('keyed process function snapshots', () => {
       );
     };
     const first = new OperatorHarness(make()).process([[{ k: 'a', v: 1 }, 0], [{ k: 'b', v: 2 }, 0]]);
-    const snapshot = first.operator.snapshotState!(1);
+    const snapshot = await first.operator.snapshotState!(1);
     const second = new OperatorHarness(make());
     second.operator.restoreState!([snapshot], { start: 0, end: 127 });
     second.process([[{ k: 'a', v: 10 }, 1]]).watermark(100);
