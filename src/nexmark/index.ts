@@ -13,3 +13,4 @@ export {
 export { generateEvent, channelName, channelUrl, CHANNELS_NUMBER, HOT_CHANNELS } from './generator';
 export { generateBatch, bidAt, bidExtra, type BidColumns, type NexmarkBatch } from './columnar';
 export { nexmark, nexmarkColumnar, nexmarkSource, nexmarkColumnarSource, type NexmarkColumnarConfig } from './source';
+export * from './queries/index';
