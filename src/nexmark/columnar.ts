@@ -12,7 +12,7 @@ import {
   adjustedEventNumber,
   channelName,
   channelUrl,
-  eventKind,
+  locate,
   makeAuction,
   makePerson,
   nextBidAuction,
@@ -85,10 +85,10 @@ export function generateBatch(c: ResolvedNexmarkConfig, first: number, count: nu
     const eventId = firstEventId + eventNumber;
     const timestamp = timestampForEvent(c, eventNumber);
     seedEvent(seed, eventId);
-    const kind = eventKind(c, eventId);
+    const kind = locate(c, eventId);
     if (kind === EVENT_BID) {
-      auction[n] = nextBidAuction(c, eventId);
-      bidder[n] = nextBidBidder(c, eventId);
+      auction[n] = nextBidAuction(c);
+      bidder[n] = nextBidBidder(c);
       price[n] = nextPrice();
       channel[n] = nextBidChannel();
       const len = nextExtraLength(BID_FIXED_SIZE, avgBid);
@@ -97,9 +97,9 @@ export function generateBatch(c: ResolvedNexmarkConfig, first: number, count: nu
       dateTime[n] = timestamp;
       n++;
     } else if (kind === EVENT_AUCTION) {
-      auctions.push(makeAuction(c, eventId, eventNumber, timestamp));
+      auctions.push(makeAuction(c, eventNumber, timestamp));
     } else {
-      persons.push(makePerson(c, eventId, timestamp));
+      persons.push(makePerson(c, timestamp));
     }
   }
   bids.length = n;

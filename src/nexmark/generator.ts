@@ -47,45 +47,44 @@ export function timestampForEvent(c: ResolvedNexmarkConfig, eventNumber: number)
   return c.baseTime + Math.floor(Math.floor(eventNumber * c.interEventDelayUs) / 1000);
 }
 
-/** 0 person, 1 auction, 2 bid: the event id's place in the 1 : 3 : 46 cycle. */
-export function eventKind(c: ResolvedNexmarkConfig, eventId: number): number {
-  const rem = eventId % c.totalProportion;
-  return rem < c.personProportion ? EVENT_PERSON : rem < c.personProportion + c.auctionProportion ? EVENT_AUCTION : EVENT_BID;
-}
+// The newest person and auction ids (base 0) at the event last passed to `locate`: computed once
+// per event (one division) instead of in every draw that needs them.
+let lastPerson = 0;
+let lastAuction = 0;
 
-/** `PersonGenerator.lastBase0PersonId`: the newest person id (base 0) at this event. */
-export function lastBase0PersonId(c: ResolvedNexmarkConfig, eventId: number): number {
+/**
+ * Places event `eventId` in the 1 : 3 : 46 cycle: returns its kind (0 person, 1 auction, 2 bid)
+ * and sets the newest person and auction ids at it — Flink's `lastBase0PersonId` and
+ * `lastBase0AuctionId`, which the draws of this event then use.
+ */
+export function locate(c: ResolvedNexmarkConfig, eventId: number): number {
+  const p = c.personProportion;
+  const a = c.auctionProportion;
   const epoch = Math.floor(eventId / c.totalProportion);
-  let offset = eventId % c.totalProportion;
-  if (offset >= c.personProportion) offset = c.personProportion - 1;
-  return epoch * c.personProportion + offset;
-}
-
-/** `AuctionGenerator.lastBase0AuctionId`: the newest auction id (base 0) at this event. */
-export function lastBase0AuctionId(c: ResolvedNexmarkConfig, eventId: number): number {
-  let epoch = Math.floor(eventId / c.totalProportion);
-  let offset = eventId % c.totalProportion;
-  if (offset < c.personProportion) {
-    epoch--;
-    offset = c.auctionProportion - 1;
-  } else if (offset >= c.personProportion + c.auctionProportion) {
-    offset = c.auctionProportion - 1;
-  } else {
-    offset -= c.personProportion;
+  const offset = eventId - epoch * c.totalProportion;
+  lastPerson = epoch * p + (offset >= p ? p - 1 : offset);
+  if (offset < p) {
+    lastAuction = epoch * a - 1;
+    return EVENT_PERSON;
   }
-  return epoch * c.auctionProportion + offset;
+  if (offset < p + a) {
+    lastAuction = epoch * a + offset - p;
+    return EVENT_AUCTION;
+  }
+  lastAuction = epoch * a + a - 1;
+  return EVENT_BID;
 }
 
 /** `PersonGenerator.nextBase0PersonId`: one of the active people, or a few ids ahead. */
-function nextBase0PersonId(c: ResolvedNexmarkConfig, eventId: number): number {
-  const numPeople = lastBase0PersonId(c, eventId) + 1;
+function nextBase0PersonId(c: ResolvedNexmarkConfig): number {
+  const numPeople = lastPerson + 1;
   const activePeople = Math.min(numPeople, c.numActivePeople);
   return numPeople - activePeople + nextInt(activePeople + PERSON_ID_LEAD);
 }
 
 /** `AuctionGenerator.nextBase0AuctionId`: one of the auctions likely in flight, or a few ahead. */
-function nextBase0AuctionId(c: ResolvedNexmarkConfig, eventId: number): number {
-  const maxAuction = lastBase0AuctionId(c, eventId);
+function nextBase0AuctionId(c: ResolvedNexmarkConfig): number {
+  const maxAuction = lastAuction;
   const minAuction = Math.max(maxAuction - c.numInFlightAuctions, 0);
   return minAuction + nextInt(maxAuction - minAuction + 1 + AUCTION_ID_LEAD);
 }
@@ -95,11 +94,9 @@ function nextBase0AuctionId(c: ResolvedNexmarkConfig, eventId: number): number {
 // ---------------------------------------------------------------------------------------------
 
 /** `BidGenerator`: the auction, with probability 1 − 1/hotAuctionRatio the current hot one. */
-export function nextBidAuction(c: ResolvedNexmarkConfig, eventId: number): number {
+export function nextBidAuction(c: ResolvedNexmarkConfig): number {
   const base0 =
-    nextInt(c.hotAuctionRatio) > 0
-      ? Math.floor(lastBase0AuctionId(c, eventId) / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO
-      : nextBase0AuctionId(c, eventId);
+    nextInt(c.hotAuctionRatio) > 0 ? Math.floor(lastAuction / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO : nextBase0AuctionId(c);
   return base0 + FIRST_AUCTION_ID;
 }
 
@@ -108,11 +105,9 @@ export function nextBidAuction(c: ResolvedNexmarkConfig, eventId: number): numbe
  * second person of its batch, so hot bidders and hot sellers differ). The Flink suite adds
  * FIRST_PERSON_ID twice (a slip: its bidders never match a person id); Beam and we add it once.
  */
-export function nextBidBidder(c: ResolvedNexmarkConfig, eventId: number): number {
+export function nextBidBidder(c: ResolvedNexmarkConfig): number {
   const base0 =
-    nextInt(c.hotBiddersRatio) > 0
-      ? Math.floor(lastBase0PersonId(c, eventId) / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1
-      : nextBase0PersonId(c, eventId);
+    nextInt(c.hotBiddersRatio) > 0 ? Math.floor(lastPerson / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1 : nextBase0PersonId(c);
   return base0 + FIRST_PERSON_ID;
 }
 
@@ -196,15 +191,15 @@ export function generateEvent(c: ResolvedNexmarkConfig, index: number): NexmarkE
   const eventId = c.firstEventId + eventNumber;
   const timestamp = timestampForEvent(c, eventNumber);
   seedEvent(c.seed, eventId);
-  const kind = eventKind(c, eventId);
-  if (kind === EVENT_BID) return makeBid(c, eventId, timestamp);
-  if (kind === EVENT_AUCTION) return makeAuction(c, eventId, eventNumber, timestamp);
-  return makePerson(c, eventId, timestamp);
+  const kind = locate(c, eventId);
+  if (kind === EVENT_BID) return makeBid(c, timestamp);
+  if (kind === EVENT_AUCTION) return makeAuction(c, eventNumber, timestamp);
+  return makePerson(c, timestamp);
 }
 
-function makeBid(c: ResolvedNexmarkConfig, eventId: number, timestamp: number): Bid {
-  const auction = nextBidAuction(c, eventId);
-  const bidder = nextBidBidder(c, eventId);
+function makeBid(c: ResolvedNexmarkConfig, timestamp: number): Bid {
+  const auction = nextBidAuction(c);
+  const bidder = nextBidBidder(c);
   const price = nextPrice();
   const channel = nextBidChannel();
   const extraLength = nextExtraLength(BID_FIXED_SIZE, c.avgBidByteSize);
@@ -221,9 +216,9 @@ function makeBid(c: ResolvedNexmarkConfig, eventId: number, timestamp: number): 
   };
 }
 
-/** Person fields: Nexmark's `PersonGenerator.nextPerson`. */
-export function makePerson(c: ResolvedNexmarkConfig, eventId: number, timestamp: number): Person {
-  const id = lastBase0PersonId(c, eventId) + FIRST_PERSON_ID;
+/** Person fields: Nexmark's `PersonGenerator.nextPerson` (after `locate`). */
+export function makePerson(c: ResolvedNexmarkConfig, timestamp: number): Person {
+  const id = lastPerson + FIRST_PERSON_ID;
   const name = `${FIRST_NAMES[nextInt(FIRST_NAMES.length)]!} ${LAST_NAMES[nextInt(LAST_NAMES.length)]!}`;
   const emailAddress = `${nextString(7)}@${nextString(5)}.com`;
   const creditCard = [0, 1, 2, 3].map(() => String(nextInt(10_000)).padStart(4, '0')).join(' ');
@@ -235,13 +230,11 @@ export function makePerson(c: ResolvedNexmarkConfig, eventId: number, timestamp:
   return { kind: 'person', id, name, emailAddress, creditCard, city, state, dateTime: timestamp, extra };
 }
 
-/** Auction fields: Nexmark's `AuctionGenerator.nextAuction`. */
-export function makeAuction(c: ResolvedNexmarkConfig, eventId: number, eventNumber: number, timestamp: number): Auction {
-  const id = lastBase0AuctionId(c, eventId) + FIRST_AUCTION_ID;
+/** Auction fields: Nexmark's `AuctionGenerator.nextAuction` (after `locate`). */
+export function makeAuction(c: ResolvedNexmarkConfig, eventNumber: number, timestamp: number): Auction {
+  const id = lastAuction + FIRST_AUCTION_ID;
   const seller =
-    (nextInt(c.hotSellersRatio) > 0
-      ? Math.floor(lastBase0PersonId(c, eventId) / HOT_SELLER_RATIO) * HOT_SELLER_RATIO
-      : nextBase0PersonId(c, eventId)) + FIRST_PERSON_ID;
+    (nextInt(c.hotSellersRatio) > 0 ? Math.floor(lastPerson / HOT_SELLER_RATIO) * HOT_SELLER_RATIO : nextBase0PersonId(c)) + FIRST_PERSON_ID;
   const category = FIRST_CATEGORY_ID + nextInt(NUM_CATEGORIES);
   const initialBid = nextPrice();
   // nextAuctionLengthMs: on average until numInFlightAuctions more auctions have been created.
