@@ -123,3 +123,5 @@ export { MemoryCheckpointStorage } from './checkpoint/memory-storage';
 export { IndexedDBCheckpointStorage, type IndexedDBCheckpointStorageOptions } from './checkpoint/indexeddb-storage';
 export { SluiceError, ConfigurationError, OperatorError, JobCanceledError } from './errors';
 export type { Batch, Collector, OutputTag, Timestamp, Clock, JobStatus, RuntimeMode } from './types';
+
+export * from './nexmark/index';

@@ -1,0 +1,85 @@
+// Nexmark q0, q1, q2, q5 and q7 written idiomatically with RxJS 7, over the same generated
+// events as sluice's versions. RxJS has no event time or watermarks: a window's group completes
+// when the input completes, so results come at the end, as a bounded run's do in sluice.
+import { Observable, count, filter, from, groupBy, map, mergeMap, reduce, toArray, type OperatorFunction } from 'rxjs';
+import { generateEvent, isBid, type Bid, type NexmarkEvent, type ResolvedNexmarkConfig } from '../src/index';
+
+/** The generator as a synchronous Observable: one object per event, as sluice's object source. */
+export function nexmarkObservable(config: ResolvedNexmarkConfig): Observable<NexmarkEvent> {
+  return new Observable<NexmarkEvent>((subscriber) => {
+    for (let i = 0; i < config.events && !subscriber.closed; i++) subscriber.next(generateEvent(config, i));
+    subscriber.complete();
+  });
+}
+
+export interface BidRow {
+  auction: number;
+  bidder: number;
+  price: number;
+  dateTime: number;
+  extra: string;
+}
+
+export const rxQ0: OperatorFunction<NexmarkEvent, BidRow> = (events) =>
+  events.pipe(
+    filter(isBid),
+    map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra })),
+  );
+
+export const rxQ1: OperatorFunction<NexmarkEvent, BidRow> = (events) =>
+  events.pipe(
+    filter(isBid),
+    map((b) => ({ auction: b.auction, bidder: b.bidder, price: 0.908 * b.price, dateTime: b.dateTime, extra: b.extra })),
+  );
+
+export const rxQ2: OperatorFunction<NexmarkEvent, { auction: number; price: number }> = (events) =>
+  events.pipe(
+    filter((e): e is Bid => e.kind === 'bid' && e.auction % 123 === 0),
+    map((b) => ({ auction: b.auction, price: b.price })),
+  );
+
+/** q5: a group per sliding window, in it a group per auction, counted; then those at the maximum. */
+export const rxQ5: OperatorFunction<NexmarkEvent, { auction: number; num: number; starttime: number; endtime: number }> = (events) =>
+  events.pipe(
+    filter(isBid),
+    mergeMap((b) => {
+      const starts: Array<{ start: number; auction: number }> = [];
+      for (let s = Math.floor(b.dateTime / 2000) * 2000; s > b.dateTime - 10_000; s -= 2000) starts.push({ start: s, auction: b.auction });
+      return from(starts);
+    }),
+    groupBy((x) => x.start),
+    mergeMap((win) =>
+      win.pipe(
+        groupBy((x) => x.auction),
+        mergeMap((perAuction) => perAuction.pipe(count(), map((num) => ({ auction: perAuction.key, num })))),
+        toArray(),
+        mergeMap((counts) => {
+          let max = 0;
+          for (const c of counts) if (c.num > max) max = c.num;
+          return from(counts.filter((c) => c.num >= max).map((c) => ({ ...c, starttime: win.key, endtime: win.key + 10_000 })));
+        }),
+      ),
+    ),
+  );
+
+/** q7: a group per 10 s window, reduced to the bids at the highest price. */
+export const rxQ7: OperatorFunction<NexmarkEvent, BidRow> = (events) =>
+  events.pipe(
+    filter(isBid),
+    groupBy((b) => Math.floor(b.dateTime / 10_000)),
+    mergeMap((win) =>
+      win.pipe(
+        reduce(
+          (acc, b) => {
+            if (b.price > acc.price) return { price: b.price, bids: [b] };
+            if (b.price === acc.price) acc.bids.push(b);
+            return acc;
+          },
+          { price: Number.NEGATIVE_INFINITY, bids: [] as Bid[] },
+        ),
+        mergeMap((acc) => from(acc.bids.map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra })))),
+      ),
+    ),
+  );
+
+export const RXJS_QUERIES: Readonly<Record<string, OperatorFunction<NexmarkEvent, unknown>>> = { q0: rxQ0, q1: rxQ1, q2: rxQ2, q5: rxQ5, q7: rxQ7 };

@@ -1,0 +1,16 @@
+// Nexmark: the generator (objects and columns), its source, and queries q0–q22.
+export { isAuction, isBid, isPerson, type Auction, type Bid, type NexmarkEvent, type Person } from './model';
+export {
+  resolveNexmarkConfig,
+  maxOutOfOrderness,
+  FIRST_AUCTION_ID,
+  FIRST_CATEGORY_ID,
+  FIRST_PERSON_ID,
+  DEFAULT_BASE_TIME,
+  type NexmarkConfig,
+  type ResolvedNexmarkConfig,
+} from './config';
+export { generateEvent, channelName, channelUrl, CHANNELS_NUMBER, HOT_CHANNELS } from './generator';
+export { generateBatch, bidAt, bidExtra, type BidColumns, type NexmarkBatch } from './columnar';
+export { nexmark, nexmarkColumnar, nexmarkSource, nexmarkColumnarSource, type NexmarkColumnarConfig } from './source';
+export * from './queries/index';

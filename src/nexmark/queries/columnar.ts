@@ -1,0 +1,69 @@
+// q0–q2 on the columnar source: the same queries as loops over typed arrays, one `map` per batch
+// of thousands of events — no object per bid.
+import type { Stream } from '../../api/stream';
+import { map } from '../../operators/map';
+import type { BidColumns, NexmarkBatch } from '../columnar';
+import { EUROS_PER_DOLLAR } from './q1';
+import { Q2_MODULUS } from './q2';
+
+/** Columnar q2 rows. */
+export interface Q2Columns {
+  readonly length: number;
+  readonly auction: Float64Array;
+  readonly price: Float64Array;
+}
+
+/**
+ * q0 on columnar batches: the bid columns of each batch, passed through (`SELECT auction, bidder,
+ * price, dateTime, extra FROM bid`: the columns are shared, nothing is copied).
+ *
+ * @example
+ * const batches = await q0Columnar(nexmarkColumnar({ events: 1_000_000 })).collect();
+ */
+export function q0Columnar(batches: Stream<NexmarkBatch>): Stream<BidColumns> {
+  return batches.pipe(map((b: NexmarkBatch) => b.bids));
+}
+
+/**
+ * q1 on columnar batches: a new price column in euros (`0.908 * price`); the other columns shared.
+ *
+ * @example
+ * const batches = await q1Columnar(nexmarkColumnar({ events: 1_000_000 })).collect();
+ */
+export function q1Columnar(batches: Stream<NexmarkBatch>): Stream<BidColumns> {
+  return batches.pipe(
+    map((b: NexmarkBatch): BidColumns => {
+      const bids = b.bids;
+      const n = bids.length;
+      const price = new Float64Array(n);
+      const src = bids.price;
+      for (let i = 0; i < n; i++) price[i] = EUROS_PER_DOLLAR * src[i]!;
+      return { ...bids, price };
+    }),
+  );
+}
+
+/**
+ * q2 on columnar batches: the auction and price of bids whose `auction % 123 === 0`.
+ *
+ * @example
+ * const batches = await q2Columnar(nexmarkColumnar({ events: 1_000_000 })).collect();
+ */
+export function q2Columnar(batches: Stream<NexmarkBatch>): Stream<Q2Columns> {
+  return batches.pipe(
+    map((b: NexmarkBatch): Q2Columns => {
+      const { auction, price, length } = b.bids;
+      let n = 0;
+      for (let i = 0; i < length; i++) if (auction[i]! % Q2_MODULUS === 0) n++;
+      const out = { length: n, auction: new Float64Array(n), price: new Float64Array(n) };
+      for (let i = 0, j = 0; i < length; i++) {
+        if (auction[i]! % Q2_MODULUS === 0) {
+          out.auction[j] = auction[i]!;
+          out.price[j++] = price[i]!;
+        }
+      }
+      return out;
+    }),
+  );
+}
+

@@ -1,0 +1,37 @@
+import type { Stream } from '../../api/stream';
+import { watermarks } from '../../operators/watermarks';
+import type { NexmarkEvent } from '../model';
+
+/** Options every event-time query takes. */
+export interface NexmarkQueryOptions {
+  /**
+   * Watermark bound in ms. Default 4000: the Flink suite's `WATERMARK FOR dateTime AS dateTime -
+   * INTERVAL '4' SECOND` (ddl_gen.sql). Raise it to at least `maxOutOfOrderness(config)` when the
+   * generator runs with large out-of-order groups.
+   */
+  readonly outOfOrderness?: number;
+}
+
+/** Flink's DDL watermark bound (ddl_gen.sql). */
+export const DEFAULT_OUT_OF_ORDERNESS = 4000;
+export const DAY_MS = 86_400_000;
+
+/** Assigns event time (`dateTime`) and bounded-out-of-orderness watermarks, as the Flink DDL does. */
+export function withEventTime(events: Stream<NexmarkEvent>, options: NexmarkQueryOptions = {}): Stream<NexmarkEvent> {
+  return events.pipe(watermarks({ timestamp: (e: NexmarkEvent) => e.dateTime, outOfOrderness: options.outOfOrderness ?? DEFAULT_OUT_OF_ORDERNESS }));
+}
+
+/** Flink's `DATE_FORMAT(dateTime, 'yyyy-MM-dd')` for a UTC timestamp. */
+export function formatDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Flink's `DATE_FORMAT(dateTime, 'HH:mm')` for a UTC timestamp. */
+export function formatMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+/** The price ranks of q15–q17: rank 1 below $100, rank 2 below $10 000, rank 3 the rest (in cents). */
+export function priceRank(price: number): 1 | 2 | 3 {
+  return price < 10_000 ? 1 : price < 1_000_000 ? 2 : 3;
+}
