@@ -4,12 +4,15 @@ import { ConfigurationError, SluiceError } from '../errors';
 import type { ExecutorConfig } from '../runtime/local-executor';
 import type { JobHandle, JobMetrics, JobResult } from '../runtime/job-handle';
 import type { JobStatus } from '../types';
-import type { DeploySpec, PlanSummary, WorkerEvent } from './protocol';
+import type { DeploySpec, PlanSummary, TaskManagerApi, WorkerEvent } from './protocol';
+import type { OperatorMetrics, TaskMetrics } from '../runtime/job-handle';
 import { decodeWireRecords } from './wire-codec';
 import type { SpawnedWorker, WorkerPool } from './worker-pool';
 
 /** Batches a consumer grants each channel: enough to keep a worker busy, few enough to bound memory. */
-const CREDITS_PER_CHANNEL = 16;
+const CREDITS_PER_CHANNEL = 4;
+/** How often the main thread collects the workers' metrics. */
+const METRICS_INTERVAL_MS = 500;
 
 export interface ClusterJob {
   readonly moduleUrl: string;
@@ -39,6 +42,7 @@ export class ClusterExecutor implements JobHandle {
   private readonly earlyAcks = new Map<number, Array<Extract<WorkerEvent, { t: 'ack' }>>>();
   private readonly positioned = new Set<number>();
   private cancelTick: (() => void) | undefined;
+  private cancelPoll: (() => void) | undefined;
   lastCheckpointId = 0;
 
   constructor(
@@ -116,6 +120,13 @@ export class ClusterExecutor implements JobHandle {
     if (this.status !== 'running') return;
     this.startCheckpointing(summaries[0]!);
     for (const w of this.workers) void w.api.start();
+    const poll = (): void => {
+      if (this.status !== 'running') return;
+      void this.refreshMetrics().finally(() => {
+        if (this.status === 'running') this.cancelPoll = this.config.clock.schedule(this.config.clock.now() + METRICS_INTERVAL_MS, poll);
+      });
+    };
+    poll();
   }
 
   private onEvent(worker: number, e: WorkerEvent): void {
@@ -215,13 +226,50 @@ export class ClusterExecutor implements JobHandle {
     );
   }
 
+  /**
+   * The workers' metrics as of their last report (they report every `METRICS_INTERVAL_MS`):
+   * operators summed over their subtasks, and one entry per worker in `tasks`.
+   */
   metrics(): JobMetrics {
-    return { status: this.status, busyTimeMs: 0, idleTimeMs: 0, backPressuredTimeMs: 0, operators: [] };
+    const reports = this.reports;
+    const operators = new Map<string, OperatorMetrics>();
+    for (const r of reports) {
+      if (r === undefined) continue;
+      for (const o of r.job.operators) {
+        const key = `${o.uid ?? ''}\u0000${o.name}`;
+        const prev = operators.get(key);
+        operators.set(
+          key,
+          prev === undefined
+            ? o
+            : { ...prev, recordsIn: prev.recordsIn + o.recordsIn, recordsOut: prev.recordsOut + o.recordsOut, watermark: Math.min(prev.watermark, o.watermark) },
+        );
+      }
+    }
+    const tasks: TaskMetrics[] = [];
+    reports.forEach((r, worker) => {
+      if (r === undefined) return;
+      const { busyTimeMs, idleTimeMs, backPressuredTimeMs } = r.job;
+      tasks.push({ worker, busyTimeMs, idleTimeMs, backPressuredTimeMs, inFlightBuffers: r.inFlightBuffers, heapUsedBytes: r.heapUsedBytes });
+    });
+    const sum = (f: (t: TaskMetrics) => number): number => tasks.reduce((a, t) => a + f(t), 0);
+    return {
+      status: this.status,
+      busyTimeMs: sum((t) => t.busyTimeMs),
+      idleTimeMs: sum((t) => t.idleTimeMs),
+      backPressuredTimeMs: sum((t) => t.backPressuredTimeMs),
+      operators: [...operators.values()],
+      tasks,
+    };
   }
 
-  /** Per worker: busy / idle / backpressured time and the batches in flight on its channels. */
-  async workerMetrics(): Promise<Array<Awaited<ReturnType<SpawnedWorker['api']['metrics']>>>> {
-    return Promise.all(this.workers.map((w) => w.api.metrics()));
+  private reports: Array<Awaited<ReturnType<TaskManagerApi['metrics']>> | undefined> = [];
+
+  /** Asks every worker for its metrics now; `metrics()` then reflects them. */
+  async refreshMetrics(): Promise<JobMetrics> {
+    const reports = await Promise.all(this.workers.map((w) => w.api.metrics().catch(() => undefined)));
+    if (this.status === 'running') this.reports = reports;
+    return this.metrics();
   }
 
   private fail(error: unknown): void {
@@ -232,6 +280,7 @@ export class ClusterExecutor implements JobHandle {
   private terminate(status: 'finished' | 'canceled' | 'failed', error?: unknown): void {
     this.status = status;
     this.cancelTick?.();
+    this.cancelPoll?.();
     this.coordinator?.abort(new SluiceError(`The job attempt ended (${status})`));
     for (const w of this.workers) w.terminate();
     if (status === 'failed') this.rejectDone(error);

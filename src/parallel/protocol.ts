@@ -6,6 +6,7 @@
  */
 import type { SourcePosition } from '../io/source';
 import type { WireFormat } from './wire-codec';
+import type { JobMetrics } from '../runtime/job-handle';
 
 /** Identifies one channel: an edge of the plan, a producer subtask and a consumer subtask. */
 export interface ChannelId {
@@ -90,5 +91,5 @@ export interface TaskManagerApi {
   /** The final checkpoint is complete: the worker's share of the job may end. */
   release(): void;
   cancel(): Promise<void>;
-  metrics(): { busyTimeMs: number; idleTimeMs: number; backPressuredTimeMs: number; inFlightBuffers: number };
+  metrics(): { job: JobMetrics; inFlightBuffers: number; heapUsedBytes: number | undefined };
 }

@@ -75,6 +75,9 @@ export class TaskManager implements TaskManagerApi {
       runtimeMode: options.runtimeMode,
       autoWatermarkInterval: options.autoWatermarkInterval,
       wasm: options.wasm,
+      // The graph must be built as the main thread's environment would build it: operators
+      // choose their implementation by whether the job checkpoints.
+      checkpoint: options.checkpointing ? { interval: Number.MAX_SAFE_INTEGER, mode: options.exactlyOnce ? 'exactly-once' : 'at-least-once' } : undefined,
     });
     const result = module.default.build(env, spec.params);
     const extra = result === undefined ? [] : [new SinkTransformation(result.transformation, collectSink(events, spec))];
@@ -153,8 +156,8 @@ export class TaskManager implements TaskManagerApi {
   }
 
   metrics(): ReturnType<TaskManagerApi['metrics']> {
-    const m = this.executor!.metrics();
-    return { busyTimeMs: m.busyTimeMs, idleTimeMs: m.idleTimeMs, backPressuredTimeMs: m.backPressuredTimeMs, inFlightBuffers: this.dataPlane?.inFlight ?? 0 };
+    const memory = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process?.memoryUsage?.();
+    return { job: this.executor!.metrics(), inFlightBuffers: this.dataPlane?.inFlight ?? 0, heapUsedBytes: memory?.heapUsed };
   }
 
   private fail(e: unknown): void {

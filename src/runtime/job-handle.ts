@@ -26,6 +26,21 @@ export interface JobMetrics {
   readonly idleTimeMs: number;
   readonly backPressuredTimeMs: number;
   readonly operators: readonly OperatorMetrics[];
+  /**
+   * Per task (a worker's share of a job on workers; absent for a job on one thread): where its
+   * time goes, the buffers it has sent and not yet had credited back, and its heap.
+   */
+  readonly tasks?: readonly TaskMetrics[];
+}
+
+export interface TaskMetrics {
+  readonly worker: number;
+  readonly busyTimeMs: number;
+  readonly idleTimeMs: number;
+  readonly backPressuredTimeMs: number;
+  readonly inFlightBuffers: number;
+  /** The worker's JS heap in use, where the runtime tells (`undefined` elsewhere). */
+  readonly heapUsedBytes: number | undefined;
 }
 
 export interface JobResult {
