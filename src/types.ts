@@ -91,8 +91,12 @@ export interface OperatorContext<O> {
   readonly parallelism: number;
   readonly output: Output<O>;
   readonly services: RuntimeServices;
-  /** Watermark generators only: per-record watermarks may be coalesced (proved by the job graph). */
-  readonly coalesceWatermarks: boolean;
+  /**
+   * Watermark generators only: whether per-record watermarks may be held within a batch — until a
+   * record with `ts <= watermark + 1` (`'strict'`) or `ts <= watermark` (`'relaxed'`) — as the
+   * job graph proves invisible downstream; `false`: never.
+   */
+  readonly coalesceWatermarks: false | 'strict' | 'relaxed';
   /**
    * Runs `callback` once processing time reaches `at`, as a task of this operator: an error fails
    * the job, and outputs are flushed afterwards. Returns a function that cancels it.

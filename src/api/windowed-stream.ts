@@ -180,7 +180,12 @@ export class WindowedStream<T, K> {
       {
         sideOutputs: sideOutputs ?? tags,
         // A process window function can read the watermark; aggregates and reductions cannot.
-        watermarkRole: assigner.isEventTime && trigger === eventTimeTrigger() && sideOutputs !== 'any' ? 'window' : 'sensitive',
+        watermarkRole:
+          assigner.isEventTime && trigger === eventTimeTrigger() && sideOutputs !== 'any'
+            ? assigner.mergeWindows === undefined
+              ? 'window'
+              : 'merging-window'
+            : 'sensitive',
       },
     );
   }

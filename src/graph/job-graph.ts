@@ -33,9 +33,15 @@ export interface JobVertex {
   /** The fused stateless stages, when this vertex is a chain of them. */
   stages?: StatelessStage[];
   readonly watermarkRole: WatermarkRole;
-  /** For watermark generators: whether per-record watermarks may be coalesced (see below). */
-  coalesceWatermarks?: boolean;
+  /** For watermark generators: whether and how per-record watermarks may be coalesced (see below). */
+  coalesceWatermarks?: WatermarkCoalescing;
 }
+
+/**
+ * `'strict'`: a held watermark goes out before a record with `ts <= watermark + 1`; `'relaxed'`:
+ * before a record with `ts <= watermark` (no session window downstream); `false`: never held.
+ */
+export type WatermarkCoalescing = false | 'strict' | 'relaxed';
 
 export interface JobGraph {
   /** Vertices in topological order: every vertex after all its inputs. */
@@ -104,13 +110,15 @@ export function buildJobGraph(sinks: readonly SinkTransformation[]): JobGraph {
 
 /**
  * A watermark generator emitting per record may hold a watermark back until the batch ends, or
- * until a record arrives that is not strictly ahead of it (`ts <= watermark + 1`), when that is
- * invisible downstream: a record ahead of the watermark is never late, never makes an event-time
- * trigger fire at once, and never touches a session window the watermark is about to close, so a
- * built-in event-time window treats it the same either way; stateless operators, unions and sinks
- * ignore watermarks. Window results, though, are behind the watermark, so after a window only
- * watermark-transparent operators may follow. Anything else — process functions, custom
- * triggers — sees every per-record watermark.
+ * until a record arrives that is not ahead of it, when that is invisible downstream: a record
+ * with `ts > watermark` is never late for a tumbling or sliding window and never makes an
+ * event-time trigger fire at once (each of its windows ends after it), so a built-in event-time
+ * window treats it the same either way. A session window needs `ts > watermark + 1`: a record at
+ * `watermark + 1` starts a session that touches — and so merges with — one ending there, which
+ * the watermark is about to close. Stateless operators, unions and sinks ignore watermarks.
+ * Window results, though, are behind the watermark, so after a window only watermark-transparent
+ * operators may follow. Anything else — process functions, custom triggers — sees every
+ * per-record watermark.
  */
 function markWatermarkCoalescing(vertices: readonly JobVertex[]): void {
   const consumers = new Map<JobVertex, JobVertex[]>();
@@ -121,24 +129,38 @@ function markWatermarkCoalescing(vertices: readonly JobVertex[]): void {
       consumers.set(i.from, list);
     }
   }
-  const safe = (v: JobVertex, afterWindow: boolean): boolean => {
+  /** `undefined` when coalescing is visible downstream of `v`, else whether a session window is. */
+  const downstream = (v: JobVertex, afterWindow: boolean): { merging: boolean } | undefined => {
+    let merging = false;
     for (const c of consumers.get(v) ?? []) {
       switch (c.watermarkRole) {
         case 'generator':
           break;
-        case 'transparent':
-          if (!safe(c, afterWindow)) return false;
+        case 'transparent': {
+          const d = downstream(c, afterWindow);
+          if (d === undefined) return undefined;
+          merging ||= d.merging;
           break;
+        }
         case 'window':
-          if (afterWindow || !safe(c, true)) return false;
+        case 'merging-window': {
+          if (afterWindow) return undefined;
+          const d = downstream(c, true);
+          if (d === undefined) return undefined;
+          merging ||= d.merging || c.watermarkRole === 'merging-window';
           break;
+        }
         default:
-          return false;
+          return undefined;
       }
     }
-    return true;
+    return { merging };
   };
-  for (const v of vertices) if (v.watermarkRole === 'generator') v.coalesceWatermarks = safe(v, false);
+  for (const v of vertices) {
+    if (v.watermarkRole !== 'generator') continue;
+    const d = downstream(v, false);
+    v.coalesceWatermarks = d === undefined ? false : d.merging ? 'strict' : 'relaxed';
+  }
 }
 
 function fuseStatelessChains(vertices: JobVertex[]): JobVertex[] {

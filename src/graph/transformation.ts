@@ -43,13 +43,14 @@ export class OperatorTransformation extends Transformation {
 
   /**
    * How the operator reacts to when a watermark arrives between records (see `job-graph.ts`):
-   * `'transparent'` not at all, `'window'` a built-in event-time window, `'generator'` a
-   * watermarks operator (it replaces upstream watermarks), `'sensitive'` anything else.
+   * `'transparent'` not at all, `'window'` a built-in event-time window (`'merging-window'` for
+   * sessions), `'generator'` a watermarks operator (it replaces upstream watermarks),
+   * `'sensitive'` anything else.
    */
   watermarkRole: WatermarkRole = 'sensitive';
 }
 
-export type WatermarkRole = 'transparent' | 'window' | 'generator' | 'sensitive';
+export type WatermarkRole = 'transparent' | 'window' | 'merging-window' | 'generator' | 'sensitive';
 
 /** `keyBy`: no operator of its own; the keyed operator downstream reads the key selector. */
 export class KeyByTransformation extends Transformation {

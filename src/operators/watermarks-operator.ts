@@ -49,7 +49,8 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
     const output = this.output;
     const generator = this.generator;
     const emitPerRecord = this.perRecord && !this.batchMode;
-    this.holding = emitPerRecord && this.context.coalesceWatermarks;
+    this.holding = emitPerRecord && this.context.coalesceWatermarks !== false;
+    const slack = this.context.coalesceWatermarks === 'strict' ? 1 : 0;
     let i = 0;
     try {
       for (; i < batch.length; i++) {
@@ -58,8 +59,8 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
         if (typeof ts !== 'number' || !Number.isFinite(ts)) {
           throw new Error(`the timestamp function returned ${typeof ts === 'number' ? ts : `${typeof ts} ${String(ts)}`}; event time must be a finite number of epoch ms`);
         }
-        // A record not strictly ahead of a held watermark must see it first (see job-graph.ts).
-        if (this.held && ts <= this.currentWatermark + 1) this.releaseHeld();
+        // A record not far enough ahead of a held watermark must see it first (see job-graph.ts).
+        if (this.held && ts <= this.currentWatermark + slack) this.releaseHeld();
         output.collect(value, ts);
         if (this.batchMode) continue;
         generator.onEvent(value, ts, this);

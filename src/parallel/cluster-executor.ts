@@ -10,7 +10,7 @@ import { decodeWireRecords } from './wire-codec';
 import type { SpawnedWorker, WorkerPool } from './worker-pool';
 
 /** Batches a consumer grants each channel: enough to keep a worker busy, few enough to bound memory. */
-const CREDITS_PER_CHANNEL = 4;
+const CREDITS_PER_CHANNEL = 8;
 /** How often the main thread collects the workers' metrics. */
 const METRICS_INTERVAL_MS = 500;
 
@@ -143,7 +143,8 @@ export class ClusterExecutor implements JobHandle {
         if (++this.drained === this.workers.length) void this.finalCheckpoint();
         break;
       case 'finished':
-        if (++this.finished === this.workers.length) this.terminate('finished');
+        // The final metrics are the workers' last word; then they go.
+        if (++this.finished === this.workers.length) void this.refreshMetrics().finally(() => this.terminate('finished'));
         break;
       case 'failed': {
         const error = new SluiceError(`Worker ${worker}: ${e.message}`);
@@ -250,7 +251,15 @@ export class ClusterExecutor implements JobHandle {
     reports.forEach((r, worker) => {
       if (r === undefined) return;
       const { busyTimeMs, idleTimeMs, backPressuredTimeMs } = r.job;
-      tasks.push({ worker, busyTimeMs, idleTimeMs, backPressuredTimeMs, inFlightBuffers: r.inFlightBuffers, heapUsedBytes: r.heapUsedBytes });
+      tasks.push({
+        worker,
+        busyTimeMs,
+        idleTimeMs,
+        backPressuredTimeMs,
+        inFlightBuffers: r.inFlightBuffers,
+        bytesSent: r.bytesSent,
+        heapUsedBytes: r.heapUsedBytes,
+      });
     });
     const sum = (f: (t: TaskMetrics) => number): number => tasks.reduce((a, t) => a + f(t), 0);
     return {
@@ -278,6 +287,7 @@ export class ClusterExecutor implements JobHandle {
   }
 
   private terminate(status: 'finished' | 'canceled' | 'failed', error?: unknown): void {
+    if (this.status !== 'running' && this.status !== 'created') return;
     this.status = status;
     this.cancelTick?.();
     this.cancelPoll?.();

@@ -56,6 +56,13 @@ export class DataPlane {
     }
   }
 
+  /** Bytes of records sent to other workers so far (encoded records and timestamps). */
+  get bytesSent(): number {
+    let n = 0;
+    for (const s of this.senders.values()) n += s.bytesSent;
+    return n;
+  }
+
   /** Batches sent and not yet granted back, over all channels (the memory the exchange holds). */
   get inFlight(): number {
     let n = 0;
@@ -141,6 +148,7 @@ class RemoteChannel implements InputTarget {
   private readonly queue: Array<{ message: DataMessage; transfer: Transferable[] }> = [];
   private unblock: (() => void) | undefined;
   inFlight = 0;
+  bytesSent = 0;
   // The buffer being gathered.
   private values: unknown[] = [];
   private timestamps: Float64Array;
@@ -199,6 +207,7 @@ class RemoteChannel implements InputTarget {
     const { format, buffer } = encodeWireRecords(this.values, this.length);
     const timestamps = this.timestamps.slice(0, this.length).buffer;
     const marks = new Float64Array(this.marks).buffer;
+    this.bytesSent += buffer.byteLength + timestamps.byteLength;
     this.send({ t: 'batch', ...this.id, format, records: buffer, timestamps, length: this.length, marks }, [buffer, timestamps, marks]);
     this.values = [];
     this.length = 0;

@@ -91,5 +91,5 @@ export interface TaskManagerApi {
   /** The final checkpoint is complete: the worker's share of the job may end. */
   release(): void;
   cancel(): Promise<void>;
-  metrics(): { job: JobMetrics; inFlightBuffers: number; heapUsedBytes: number | undefined };
+  metrics(): { job: JobMetrics; inFlightBuffers: number; bytesSent: number; heapUsedBytes: number | undefined };
 }

@@ -157,7 +157,12 @@ export class TaskManager implements TaskManagerApi {
 
   metrics(): ReturnType<TaskManagerApi['metrics']> {
     const memory = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process?.memoryUsage?.();
-    return { job: this.executor!.metrics(), inFlightBuffers: this.dataPlane?.inFlight ?? 0, heapUsedBytes: memory?.heapUsed };
+    return {
+      job: this.executor!.metrics(),
+      inFlightBuffers: this.dataPlane?.inFlight ?? 0,
+      bytesSent: this.dataPlane?.bytesSent ?? 0,
+      heapUsedBytes: memory?.heapUsed,
+    };
   }
 
   private fail(e: unknown): void {

@@ -39,6 +39,8 @@ export interface TaskMetrics {
   readonly idleTimeMs: number;
   readonly backPressuredTimeMs: number;
   readonly inFlightBuffers: number;
+  /** Bytes of records this worker has sent to other workers. */
+  readonly bytesSent: number;
   /** The worker's JS heap in use, where the runtime tells (`undefined` elsewhere). */
   readonly heapUsedBytes: number | undefined;
 }

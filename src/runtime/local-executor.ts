@@ -553,7 +553,7 @@ export class LocalExecutor implements JobHandle {
         parallelism: planned.parallelism,
         output: node.output,
         services,
-        coalesceWatermarks: planned.vertex.coalesceWatermarks === true,
+        coalesceWatermarks: planned.vertex.coalesceWatermarks ?? false,
         scheduleProcessingTime: (at, callback) => this.scheduleTask(at, () => {
           callback();
           node.output.flush();

@@ -8,6 +8,8 @@ import {
   keyBy,
   map,
   process,
+  session,
+  sliding,
   tumbling,
   union,
   watermarks,
@@ -20,11 +22,13 @@ interface Ev {
   readonly ts: number;
 }
 
-/** Whether the job graph lets the (first) watermarks operator hold per-record watermarks within a batch. */
-function coalesces(stream: Stream<unknown>): boolean {
+/** How the job graph lets the (first) watermarks operator hold per-record watermarks within a batch. */
+function coalescing(stream: Stream<unknown>): false | 'strict' | 'relaxed' {
   const graph = buildJobGraph([new SinkTransformation(stream.transformation, { write() {} })]);
-  return graph.vertices.find((v) => v.watermarkRole === 'generator')!.coalesceWatermarks === true;
+  return graph.vertices.find((v) => v.watermarkRole === 'generator')!.coalesceWatermarks ?? false;
 }
+
+const coalesces = (stream: Stream<unknown>): boolean => coalescing(stream) !== false;
 
 describe('per-record watermarks are coalesced only where no operator can tell', () => {
   const env = new StreamEnvironment();
@@ -33,6 +37,16 @@ describe('per-record watermarks are coalesced only where no operator can tell', 
   it('a built-in event-time window with transparent operators around it: coalesced', () => {
     expect(coalesces(timed().pipe(map((e) => e), keyBy((e) => e.k), window(tumbling(10)), count(), map((r) => r.count)))).toBe(true);
     expect(coalesces(timed().pipe(union(timed()), keyBy((e) => e.k), window(tumbling(10)), count()))).toBe(true);
+  });
+
+  it('strictly (ts > watermark + 1) before a session window, relaxed (ts > watermark) before tumbling and sliding ones', () => {
+    expect(coalescing(timed().pipe(keyBy((e) => e.k), window(tumbling(10)), count()))).toBe('relaxed');
+    expect(coalescing(timed().pipe(keyBy((e) => e.k), window(sliding(20, 10)), count()))).toBe('relaxed');
+    expect(coalescing(timed().pipe(keyBy((e) => e.k), window(session(10)), count()))).toBe('strict');
+    const both = timed();
+    const a = both.pipe(keyBy((e) => e.k), window(tumbling(10)), count());
+    const b = both.pipe(keyBy((e) => e.k), window(session(10)), count());
+    expect(coalescing(a.pipe(union(b)))).toBe('strict');
   });
 
   it('two windows in a row: the second sees results behind the watermark, so no', () => {

@@ -1,0 +1,55 @@
+// The jobs of bench/parallel.ts, in a module every worker imports (see defineJob).
+import { aggregate, count, defineJob, keyBy, max, sum, tumbling, watermarks, window } from '../../src/index';
+
+export interface ParallelBenchParams {
+  readonly job: 'window' | 'nexmark-counts' | 'exchange';
+  readonly events: number;
+  readonly keys: number;
+}
+
+interface Ev {
+  readonly key: number;
+  readonly ts: number;
+  readonly price: number;
+}
+
+/** Event i: keys spread by a multiplicative hash, 1 ms of event time per 10 events, in order. */
+function event(i: number, keys: number): Ev {
+  const h = Math.imul(i, 0x9e3779b1) >>> 0;
+  return { key: h % keys, ts: Math.floor(i / 10), price: (h >>> 12) % 1000 };
+}
+
+/** One sink subtask per worker, so that results do not all cross to worker 0. */
+const discard = { name: 'discard', parallel: true, write(): void {} };
+
+export default defineJob((env, p: ParallelBenchParams) => {
+  const events = env.fromGenerator((i) => event(i, p.keys), { count: p.events });
+  switch (p.job) {
+    case 'window':
+      // Keyed tumbling window sum + count: the WASM kernel's job, hash-partitioned by key.
+      events
+        .pipe(
+          watermarks<Ev>({ timestamp: (e) => e.ts, outOfOrderness: 0 }),
+          keyBy((e) => e.key),
+          window(tumbling(1000)),
+          aggregate({ n: count(), total: sum((e: Ev) => e.price) }),
+        )
+        .sinkTo(discard);
+      return;
+    case 'nexmark-counts':
+      // Nexmark-style hot-item counts: bids per auction per 10 s window, plus the top price.
+      events
+        .pipe(
+          watermarks<Ev>({ timestamp: (e) => e.ts, outOfOrderness: 0 }),
+          keyBy((e) => e.key % 1000),
+          window(tumbling(10_000)),
+          aggregate({ bids: count(), top: max((e: Ev) => e.price) }),
+        )
+        .sinkTo(discard);
+      return;
+    case 'exchange':
+      // Every record crosses a keyBy exchange to a sink that only counts: measures the channels.
+      events.pipe(keyBy((e) => e.key)).sinkTo(discard);
+      return;
+  }
+});

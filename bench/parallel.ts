@@ -1,0 +1,81 @@
+/**
+ * Parallel execution on workers: speed-up from 1 to 2 workers, and the data plane's throughput.
+ *
+ *   npx tsx bench/parallel.ts [--events N] [--rounds R]        # defaults: 4 000 000 events, 3 rounds
+ *
+ * 1. Keyed tumbling window count + sum (10 000 keys) and Nexmark-style hot-item counts (bids per
+ *    auction per 10 s window, 1 000 auctions) at parallelism 1 and 2, each on `nodeWorkers()` —
+ *    one worker per subtask index, so both runs pay the same start-up and messaging. Target on
+ *    this 2-core machine: ≥ 1.7× speed-up.
+ * 2. A job whose every record crosses a keyBy exchange between 2 workers, to a sink that drops it:
+ *    MB/s of encoded records through the channels (bytes counted by the data plane).
+ *
+ * Times are from `executeJob` to the job's end, including starting the workers; the start-up of an
+ * empty job is measured too and shown. Medians of R rounds in this one process. Writes the
+ * `parallel` key of bench-results.json.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamEnvironment, type JobMetrics } from '../src/index';
+import { nodeWorkers } from '../src/node/index';
+import type { ParallelBenchParams } from './jobs/parallel-jobs';
+import { median, parseOptions } from './support';
+
+const JOB = new URL('./jobs/parallel-jobs.ts', import.meta.url);
+const { events, rounds } = parseOptions(process.argv.slice(2), { events: 4_000_000, rounds: 3 }, 'bench/parallel.ts [--events N] [--rounds R]');
+const TARGET_SPEEDUP = 1.7;
+
+async function run(parallelism: number, params: ParallelBenchParams): Promise<{ ms: number; metrics: JobMetrics }> {
+  const env = new StreamEnvironment({ parallelism, workers: nodeWorkers() });
+  const t0 = performance.now();
+  const job = await env.executeJob(JOB, params);
+  const result = await job.done;
+  return { ms: performance.now() - t0, metrics: result.metrics };
+}
+
+async function medianMs(parallelism: number, params: ParallelBenchParams): Promise<{ ms: number; metrics: JobMetrics }> {
+  const runs = [];
+  for (let r = 0; r < rounds; r++) runs.push(await run(parallelism, params));
+  const ms = median(runs.map((x) => x.ms));
+  return { ms, metrics: runs.find((x) => x.ms === ms)?.metrics ?? runs[0]!.metrics };
+}
+
+const rate = (n: number, ms: number): string => `${((n / ms) * 1000 / 1e6).toFixed(2)}M ev/s`;
+
+const startup = await medianMs(2, { job: 'exchange', events: 1, keys: 1 });
+const rows: string[] = [];
+const results: Record<string, unknown> = { startupMs: Math.round(startup.ms) };
+for (const [job, keys] of [
+  ['window', 10_000],
+  ['nexmark-counts', 100_000],
+] as const) {
+  const params: ParallelBenchParams = { job, events, keys };
+  const one = await medianMs(1, params);
+  const two = await medianMs(2, params);
+  const speedup = one.ms / two.ms;
+  const net = (one.ms - startup.ms) / Math.max(1, two.ms - startup.ms);
+  rows.push(`| ${job} | ${rate(events, one.ms)} | ${rate(events, two.ms)} | ${speedup.toFixed(2)}× | ${net.toFixed(2)}× | ${TARGET_SPEEDUP}× |`);
+  results[job] = { p1Ms: Math.round(one.ms), p2Ms: Math.round(two.ms), speedup: Math.round(speedup * 100) / 100, speedupWithoutStartup: Math.round(net * 100) / 100 };
+}
+const exchange = await medianMs(2, { job: 'exchange', events, keys: 10_000 });
+const bytes = (exchange.metrics.tasks ?? []).reduce((a, t) => a + t.bytesSent, 0);
+const mbps = bytes / 1e6 / ((exchange.ms - startup.ms) / 1000);
+results.exchange = { ms: Math.round(exchange.ms), bytesSent: bytes, mbPerS: Math.round(mbps) };
+
+console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; worker start-up ${Math.round(startup.ms)} ms)\n`);
+console.log('| job | parallelism 1 | parallelism 2 | speed-up | without start-up | target |');
+console.log('|---|--:|--:|--:|--:|--:|');
+for (const r of rows) console.log(r);
+console.log(`\nData plane: ${(bytes / 1e6).toFixed(1)} MB of encoded records crossed the keyBy exchange between 2 workers: ${mbps.toFixed(0)} MB/s (start-up excluded).`);
+
+const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
+let all: Record<string, unknown> = {};
+try {
+  all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+} catch {
+  // Missing or unreadable: start a new file.
+}
+all.parallel = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`, events, rounds, ...results };
+writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
