@@ -44,6 +44,10 @@ export default defineConfig({
       entry: {
         index: 'src/index.ts',
         node: 'src/node/index.ts',
+        // The script `nodeWorkers()` starts (`dist/worker-entry.js`, next to `dist/node.js`). As an
+        // entry of this build it shares its chunks with `index.js`, so a job module that imports
+        // `sluice` gets the same module instances as the worker entry inside each worker.
+        'worker-entry': 'src/parallel/worker-entry.ts',
       },
       formats: ['es'],
       fileName: (_format, entryName) => `${entryName}.js`,
