@@ -3,7 +3,8 @@
 // on one thread, a main thread free of long tasks while two workers process ≥ 1M events, and
 // exact results after a worker is terminated mid-run.
 import { describe, expect, it } from 'vitest';
-import { MemoryCheckpointStorage, StreamEnvironment, webWorkers } from '../../src/index';
+import { StreamEnvironment, webWorkers } from '../../src/index';
+import { SignallingStorage } from '../support/signalling-storage';
 import type { ThroughputJobParams } from './fixtures/throughput-job';
 import type { WindowJobParams } from './fixtures/window-job';
 
@@ -67,32 +68,21 @@ describe('jobs on module Web Workers (Chromium)', () => {
     expect(rate).toBeGreaterThan(0);
   }, 120_000);
 
-  // Skipped: worker-kill recovery has not landed. Killing a worker right after checkpoint 1 loses
-  // rows in Chromium and under Node alike (400k events: 1,099,991 rows instead of 1,100,983), while
-  // the same job with checkpoints and no kill is exact. Enable once recovery is exact.
-  it.skip('a worker terminated mid-run: the job restarts from the last checkpoint with exact results', async () => {
-    const params: WindowJobParams = { seed: 99, events: 150_000, keys: 37 };
-    const expected = await new StreamEnvironment({ parallelism: 1 }).collectJob(JOB, params);
-    const storage = new MemoryCheckpointStorage();
+  it('a worker terminated mid-run: the job restarts from the last checkpoint on fresh workers, with exact results', async () => {
+    const params: WindowJobParams = { seed: 99, events: 12_000, keys: 37, eventsPerSecond: 6_000 };
+    const expected = await new StreamEnvironment({ parallelism: 1 }).collectJob(JOB, { ...params, eventsPerSecond: undefined });
+    const storage = new SignallingStorage();
     const pool = webWorkers();
     const env = new StreamEnvironment({
       parallelism: 2,
       workers: pool,
-      checkpoint: { interval: 50, storage },
+      checkpoint: { interval: 100, storage },
       restart: { strategy: 'fixed-delay', attempts: 3, delay: 0 },
     });
     const result = env.collectJob(JOB, params);
     // Kill a worker once a checkpoint is complete, so the restart has state to restore.
-    let killedAfter: number | undefined;
-    for (let i = 0; i < 400 && killedAfter === undefined; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const latest = await storage.latest();
-      if (latest !== undefined && pool.live.size === 2) {
-        killedAfter = latest.metadata.checkpointId;
-        [...pool.live][1]!.terminate();
-      }
-    }
-    expect(killedAfter).toBeDefined();
+    await storage.committed.next();
+    [...pool.live][1]!.terminate();
     const actual = await result;
     // A summary of the difference, not a diff of a million rows (too big for vitest's channel).
     const balance = new Map<string, number>();

@@ -1,9 +1,10 @@
 // Jobs on worker_threads (Flink's TaskManagers as threads): the same results at parallelism 1, 2
 // and 4 as on one thread — as multisets, and per key and window kind in order.
 import { describe, expect, it } from 'vitest';
-import { MemoryCheckpointStorage, StreamEnvironment } from '../../src/index';
+import { StreamEnvironment } from '../../src/index';
 import { nodeWorkers } from '../../src/node/index';
 import { Signal } from '../support/signal';
+import { SignallingStorage } from '../support/signalling-storage';
 import { PROGRESS_CHANNEL, type Progress, type SlowSinkParams } from './fixtures/slow-sink-job';
 import type { WindowJobParams } from './fixtures/window-job';
 
@@ -41,14 +42,7 @@ describe('failures and backpressure on workers', () => {
   it('a worker terminated mid-run: the job restarts from the last checkpoint on fresh workers, with exact results', async () => {
     const params: WindowJobParams = { seed: 99, events: 12_000, keys: 17, eventsPerSecond: 6_000 };
     const expected = await new StreamEnvironment({ parallelism: 1 }).collectJob(JOB, { ...params, eventsPerSecond: undefined });
-    const checkpointed = new Signal();
-    const storage = new (class extends MemoryCheckpointStorage {
-      override async begin(...args: Parameters<MemoryCheckpointStorage['begin']>) {
-        const writer = await super.begin(...args);
-        const commit = writer.commit.bind(writer);
-        return Object.assign(writer, { commit: async (m: Parameters<typeof commit>[0]) => (await commit(m), checkpointed.fire()) });
-      }
-    })();
+    const storage = new SignallingStorage();
     const pool = nodeWorkers();
     const env = new StreamEnvironment({
       parallelism: 2,
@@ -57,9 +51,8 @@ describe('failures and backpressure on workers', () => {
       restart: { strategy: 'fixed-delay', attempts: 3, delay: 0 },
     });
     const rows = env.collectJob(JOB, params);
-    await checkpointed.next();
-    const victim = [...pool.live][1]!;
-    victim.terminate();
+    await storage.committed.next();
+    [...pool.live][1]!.terminate();
     const actual = await rows;
     expect(actual.map(canonical).sort()).toEqual(expected.map(canonical).sort());
     expect(perKey(actual)).toEqual(perKey(expected));
