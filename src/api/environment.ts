@@ -218,9 +218,6 @@ export class StreamEnvironment {
     const url = String(moduleUrl);
     const pool = this.workers;
     if (pool === undefined || !pool.available) {
-      if (pool !== undefined && this.parallelism > 1) {
-        console.warn(`sluice: this runtime has no workers; the ${this.parallelism} subtasks of each operator run on this thread, interleaved`);
-      }
       const module = (await import(/* @vite-ignore */ url)) as { default?: unknown };
       if (!isJobDefinition(module.default)) throw new ConfigurationError(`The job module ${url} must have a default export made by defineJob(...)`);
       const result = module.default.build(this, params);
@@ -262,6 +259,7 @@ export class StreamEnvironment {
   }
 
   startJob(extra: SinkTransformation[], jobName = 'sluice job', createAttempt?: ConstructorParameters<typeof Job>[6]): Job {
+    if (createAttempt === undefined && this.parallelism > 1 && this.workers !== undefined) this.checkInPlace();
     const graph = createAttempt === undefined ? this.takeGraph(extra) : { vertices: [] };
     const storage = this.checkpoint === undefined ? undefined : (this.checkpoint.storage ?? new MemoryCheckpointStorage());
     const job = new Job(
@@ -287,6 +285,22 @@ export class StreamEnvironment {
       (e: unknown) => job.failBeforeStart(e),
     );
     return job;
+  }
+
+  /**
+   * A job built in place (closures in this thread) cannot travel to workers. Where workers exist
+   * that is an error that says how to ship the job; where the runtime has none (Cloudflare
+   * workerd), the subtasks run here, interleaved, with a warning.
+   */
+  private checkInPlace(): void {
+    if (this.workers!.available) {
+      throw new ConfigurationError(
+        'This job was built in place, and its functions cannot be sent to workers (closures do not cross postMessage). ' +
+          'Define it in a module — export default defineJob((env, params) => ...) — and run it with env.executeJob(moduleUrl, params) ' +
+          'or env.collectJob(moduleUrl, params); or leave out the workers option to run its subtasks on this thread.',
+      );
+    }
+    console.warn(`sluice: this runtime has no workers; the ${this.parallelism} subtasks of each operator run on this thread, interleaved`);
   }
 
   private async resolveRestore(): Promise<CompletedCheckpoint | undefined> {

@@ -98,6 +98,9 @@ const w :Workerd.Worker = (
     const report = (await response.json()) as Record<string, unknown>;
     expect(report).toMatchObject({ windowKernelLoaded: true, jsTwinUsed: true, tumblingAgree: true, slidingAgree: true });
     expect(report.windowRows).toBeGreaterThan(100);
+    // No Worker in workerd: parallelism 3 runs its subtasks in-process, with a warning, same rows.
+    expect(report.parallelAgrees).toBe(true);
+    expect(String(report.parallelWarning)).toContain('has no workers');
     // The reason the module must be precompiled: workerd refuses to compile bytes.
     expect(String(report.compileFromBytes)).toContain('disallowed');
   });

@@ -38,6 +38,19 @@ describe('jobs on worker_threads', () => {
   }, 120_000);
 });
 
+describe('shipping a job to workers', () => {
+  it('a job built in place cannot travel to workers: a clear error says how to define it in a module', async () => {
+    const env = new StreamEnvironment({ parallelism: 2, workers: nodeWorkers() });
+    await expect(env.fromArray([1, 2, 3]).collect()).rejects.toThrow(/cannot be sent to workers.*defineJob.*executeJob/s);
+  });
+
+  it('a module without a defineJob default export is refused, naming the module', async () => {
+    const env = new StreamEnvironment({ parallelism: 2, workers: nodeWorkers() });
+    const url = new URL('./fixtures/not-a-job.ts', import.meta.url);
+    await expect(env.collectJob(url)).rejects.toThrow(`The job module ${url.href} must have a default export made by defineJob(...)`);
+  });
+});
+
 describe('failures and backpressure on workers', () => {
   it('a worker terminated mid-run: the job restarts from the last checkpoint on fresh workers, with exact results', async () => {
     const params: WindowJobParams = { seed: 99, events: 12_000, keys: 17, eventsPerSecond: 6_000 };
