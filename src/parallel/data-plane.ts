@@ -1,3 +1,4 @@
+import type { CodecKernel } from '../codec/codec-kernel';
 import type { LocalExecutor } from '../runtime/local-executor';
 import type { InputTarget } from '../runtime/operator-output';
 import type { Batch, CheckpointBarrier, Timestamp } from '../types';
@@ -27,6 +28,8 @@ export class DataPlane {
     private readonly placement: (vertexIndex: number, subtask: number) => number,
     private readonly credits: number,
     private readonly capacity: number,
+    /** The codec's kernel: WebAssembly where it loads. */
+    private readonly kernel: CodecKernel,
   ) {
     this.edges = edgesOf(executor.executionPlan);
     executor.onWritable = () => this.payOwed();
@@ -42,7 +45,7 @@ export class DataPlane {
   target(edge: PlannedEdge, producer: number, consumer: number): InputTarget {
     const id: ChannelId = { edge: this.edges.indexOf(edge), producer, consumer };
     const port = this.peers[this.placement(edge.to.index, consumer)]!;
-    const channel = new RemoteChannel(port, id, this.credits, this.executor, `${edge.from.vertex.name} -> ${edge.to.vertex.name}`, this.capacity);
+    const channel = new RemoteChannel(port, id, this.credits, this.executor, `${edge.from.vertex.name} -> ${edge.to.vertex.name}`, this.capacity, this.kernel);
     this.senders.set(key(id), channel);
     return channel;
   }
@@ -98,7 +101,7 @@ export class DataPlane {
     this.executor.deliver(() => {
       switch (m.t) {
         case 'batch': {
-          const values = decodeWireRecords(m.format, m.records, `${edge.from.vertex.name} -> ${edge.to.vertex.name}`);
+          const values = decodeWireRecords(m.format, m.records, `${edge.from.vertex.name} -> ${edge.to.vertex.name}`, this.kernel);
           const timestamps = new Float64Array(m.timestamps);
           const marks = new Float64Array(m.marks);
           // Records up to each watermark's place, then the watermark, then the rest.
@@ -163,6 +166,7 @@ class RemoteChannel implements InputTarget {
     private readonly executor: LocalExecutor,
     private readonly name: string,
     private readonly capacity: number,
+    private readonly kernel: CodecKernel,
   ) {
     this.timestamps = new Float64Array(capacity);
   }
@@ -204,7 +208,7 @@ class RemoteChannel implements InputTarget {
   /** Sends the gathered buffer, if any. */
   flush(): void {
     if (this.length === 0 && this.marks.length === 0) return;
-    const { format, buffer } = encodeWireRecords(this.values, this.length);
+    const { format, buffer } = encodeWireRecords(this.values, this.length, this.kernel);
     const timestamps = this.timestamps.slice(0, this.length).buffer;
     const marks = new Float64Array(this.marks).buffer;
     this.bytesSent += buffer.byteLength + timestamps.byteLength;

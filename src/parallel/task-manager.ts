@@ -7,6 +7,7 @@ import { isJobDefinition } from './define-job';
 import { DataPlane } from './data-plane';
 import type { DeploySpec, PlanSummary, TaskManagerApi, WorkerEvent } from './protocol';
 import { encodeWireRecords } from './wire-codec';
+import { CodecKernel } from '../codec/codec-kernel';
 import type { Sink } from '../io/sink';
 import { TwoPhaseCommitSink } from '../io/two-phase-commit-sink';
 import type { Batch } from '../types';
@@ -68,6 +69,7 @@ export class TaskManager implements TaskManagerApi {
       throw new ConfigurationError(`The job module ${spec.moduleUrl} must have a default export made by defineJob(...): workers import it to build the job`);
     }
     const { options } = spec;
+    const kernel = await CodecKernel.load({ wasm: options.wasm });
     const env = new StreamEnvironment({
       parallelism: options.parallelism,
       maxParallelism: options.maxParallelism,
@@ -119,7 +121,7 @@ export class TaskManager implements TaskManagerApi {
       },
     });
     this.executor = executor;
-    this.dataPlane = new DataPlane(executor, spec.peers, (_vertex, subtask) => workerOf(subtask, spec.workers), options.credits, options.batchSize);
+    this.dataPlane = new DataPlane(executor, spec.peers, (_vertex, subtask) => workerOf(subtask, spec.workers), options.credits, options.batchSize, kernel);
     this.dataPlane.listen();
     executor.done.then(
       () => post({ t: 'finished' }),

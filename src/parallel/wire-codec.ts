@@ -3,6 +3,7 @@ import { decodeValue, encodeValue } from '../codec/value-codec';
 import { fromRecords, toRecords } from '../columnar/records';
 import { SchemaError } from '../columnar/schema';
 import { CodecError } from '../codec/codec-error';
+import type { CodecKernel } from '../codec/codec-kernel';
 
 /**
  * Records on the wire between workers, as one transferable `ArrayBuffer`.
@@ -20,12 +21,12 @@ export interface EncodedRecords {
   readonly buffer: ArrayBuffer;
 }
 
-export function encodeWireRecords(values: readonly unknown[], length: number): EncodedRecords {
+export function encodeWireRecords(values: readonly unknown[], length: number, kernel?: CodecKernel): EncodedRecords {
   const records = values.length === length ? values : values.slice(0, length);
   if (isFlat(records)) {
     try {
       const batch = fromRecords(records as object[]);
-      if (batch.schema.fields.every((f) => !f.nullable)) return { format: 'columns', buffer: encodeBatch(batch) };
+      if (batch.schema.fields.every((f) => !f.nullable)) return { format: 'columns', buffer: encodeBatch(batch, { kernel }) };
     } catch (e) {
       // Not representable as columns (mixed types, lone surrogates, …): the value codec takes it.
       if (!(e instanceof SchemaError) && !(e instanceof CodecError)) throw e;
@@ -36,8 +37,12 @@ export function encodeWireRecords(values: readonly unknown[], length: number): E
   return { format: 'values', buffer: buffer as ArrayBuffer };
 }
 
-export function decodeWireRecords(format: WireFormat, buffer: ArrayBuffer, where: string): unknown[] {
-  if (format === 'columns') return toRecords(decodeBatch(buffer));
+/**
+ * Decodes what `encodeWireRecords` made. The buffer never left memory (it was transferred between
+ * threads), so its checksum is not verified again; its structure, UTF-8 and indices are.
+ */
+export function decodeWireRecords(format: WireFormat, buffer: ArrayBuffer, where: string, kernel?: CodecKernel): unknown[] {
+  if (format === 'columns') return toRecords(decodeBatch(buffer, { kernel, verifyChecksum: false }));
   return decodeValue(new Uint8Array(buffer), where) as unknown[];
 }
 
