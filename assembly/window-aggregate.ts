@@ -33,8 +33,16 @@
 //  │ canon.) │ 1st arrival│         │        │        │     │
 //  └─────────┴────────────┴─────────┴────────┴────────┴─────┘
 //  0         8            16        24       32
-//  Accumulators: sum (shared by sum and avg of a column), min, max, first, last of a column, and
-//  lastSeq (arrival number of the slot's last element) when some aggregate is `last`.
+//  Accumulators: sum (shared by sum and avg of a column), min, max, first, last of a column, a
+//  distinct set of a column (countDistinct, below), and lastSeq (arrival number of the slot's last
+//  element) when some aggregate is `last`.
+//
+//  distinct set (exact countDistinct; one per slot and column, and one per merged window row):
+//  acc ─► │ set u32 │ size u32 │            set 0 = no set yet (size 0)
+//  set ─► │ bits u64 │ bits u64 │ … │       setCapacity(size) entries (a power of two ≥ MIN_SET, at
+//         most 3/4 full), linear probing; EMPTY_BITS (a NaN pattern no canonical value has) = free.
+//  Values are canonical like keys (−0 as 0, every NaN as one NaN): SameValueZero, as a JS Set.
+//  A sliding window's set is the union of its panes' sets, made in the row when the window fires.
 //
 //  The index is two-level — (key, pane start) → pane record → per-pane table → slot — so that a
 //  pane, once every window that needs it is closed, goes at once: its table is freed and its chunk
@@ -100,6 +108,11 @@ import { allocBlock, freeBlock } from './lib/window-memory';
 @inline const K_FIRST: i32 = 5;
 @inline const K_LAST: i32 = 6;
 @inline const K_LAST_SEQ: i32 = 7;
+@inline const K_DISTINCT: i32 = 8;
+
+// Distinct sets.
+@inline const MIN_SET: u32 = 4;
+@inline const EMPTY_BITS: u64 = 0xffffffffffffffff;
 
 // Slot fields.
 @inline const S_KEY: usize = 0;
@@ -154,6 +167,7 @@ let nAggs: i32 = 0;
 let nAccs: i32 = 0;
 let lastSeqOff: usize = 0;
 let hasFirst: bool = false;
+let hasDistinct: bool = false;
 let strideShift: i32 = 0;
 let stride: usize = 0;
 let configured: bool = false;
@@ -320,6 +334,9 @@ export function configure(windowSize: f64, windowSlide: f64, windowOffset: f64, 
     else if (kind == K_LAST) {
       off = accFor(K_LAST, col);
       hasLast = true;
+    } else if (kind == K_DISTINCT) {
+      off = accFor(K_DISTINCT, col);
+      hasDistinct = true;
     } else if (kind != K_COUNT) return -1;
     store<i32>(AGG_KIND + (<usize>a << 2), kind);
     store<i32>(AGG_OFF + (<usize>a << 2), <i32>off);
@@ -576,6 +593,10 @@ function freePaneAt(i: i32): void {
     const m = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
     const kids = kidOf + (<usize>c << (CHUNK_SHIFT + 2));
     for (let j = 0; j < m; j++) releaseKid(load<i32>(kids + (<usize>j << 2)));
+    if (hasDistinct) {
+      const first = heapBase + (<usize>c << (CHUNK_SHIFT + strideShift));
+      for (let j = 0; j < m; j++) freeSets(first + (<usize>j << strideShift));
+    }
     left -= m;
     c = load<i32>(chunkNext + (<usize>c << 2));
   }
@@ -1048,8 +1069,92 @@ function accumulatorPasses(n: i32, seq0: f64): void {
         }
         break;
       }
+      case K_DISTINCT: {
+        for (let i = 0; i < n; i++) {
+          const ref = load<u32>(refs + (<usize>i << 2));
+          // The sink (slot 0) takes elements of no pane: they must not grow a set there.
+          if (ref != 0) setInsert(heap + (<usize>ref << shift) + off, canonicalKey(load<f64>(col + (<usize>i << 3))));
+        }
+        break;
+      }
     }
   }
+}
+
+// ── Distinct sets ───────────────────────────────────────────────────────────────────────────────
+
+/** Entries of a set holding `n` values: the smallest power of two ≥ MIN_SET at most 3/4 full. */
+@inline
+function setCapacity(n: u32): u32 {
+  const need = (n * 4 + 2) / 3;
+  return need <= MIN_SET ? MIN_SET : <u32>1 << (32 - clz<u32>(need - 1));
+}
+
+/** Adds canonical `bits` to the set of accumulator `acc` (made on the first value). */
+function setInsert(acc: usize, bits: u64): void {
+  let set = <usize>load<u32>(acc);
+  const n = load<u32>(acc, 4);
+  const cap = setCapacity(n);
+  if (set == 0) {
+    set = allocBlock(<usize>cap << 3);
+    memory.fill(set, 0xff, <usize>cap << 3);
+    store<u32>(acc, <u32>set);
+  }
+  const mask = cap - 1;
+  let i = hashKey(bits) & mask;
+  while (true) {
+    const e = set + (<usize>i << 3);
+    const v = load<u64>(e);
+    if (v == bits) return;
+    if (v == EMPTY_BITS) {
+      store<u64>(e, bits);
+      break;
+    }
+    i = (i + 1) & mask;
+  }
+  store<u32>(acc, n + 1, 4);
+  const grown = setCapacity(n + 1);
+  if (grown == cap) return;
+  const table = allocBlock(<usize>grown << 3);
+  memory.fill(table, 0xff, <usize>grown << 3);
+  const gmask = grown - 1;
+  for (let j: u32 = 0; j < cap; j++) {
+    const v = load<u64>(set + (<usize>j << 3));
+    if (v == EMPTY_BITS) continue;
+    let k = hashKey(v) & gmask;
+    while (load<u64>(table + (<usize>k << 3)) != EMPTY_BITS) k = (k + 1) & gmask;
+    store<u64>(table + (<usize>k << 3), v);
+  }
+  freeBlock(set, <usize>cap << 3);
+  store<u32>(acc, <u32>table);
+}
+
+/** Adds every value of the set of `src` to the set of `dst`. */
+function setUnion(dst: usize, src: usize): void {
+  const set = <usize>load<u32>(src);
+  if (set == 0) return;
+  const cap = setCapacity(load<u32>(src, 4));
+  for (let j: u32 = 0; j < cap; j++) {
+    const v = load<u64>(set + (<usize>j << 3));
+    if (v != EMPTY_BITS) setInsert(dst, v);
+  }
+}
+
+/** Frees the distinct sets of the slot or row at `p`. */
+function freeSets(p: usize): void {
+  for (let a = 0; a < nAccs; a++) {
+    if (load<i32>(ACC_KIND + (<usize>a << 2)) != K_DISTINCT) continue;
+    const acc = p + <usize>load<i32>(ACC_OFF + (<usize>a << 2));
+    const set = <usize>load<u32>(acc);
+    if (set != 0) freeBlock(set, <usize>setCapacity(load<u32>(acc, 4)) << 3);
+    store<u64>(acc, 0);
+  }
+}
+
+/** Frees the distinct sets of window rows 0..n-1 once they are emitted. */
+function freeRowSets(n: i32): void {
+  if (!hasDistinct) return;
+  for (let r = 0; r < n; r++) freeSets(rowPtr(r));
 }
 
 // ── Merging and output ──────────────────────────────────────────────────────────────────────────
@@ -1076,6 +1181,9 @@ function mergeInto(dst: usize, src: usize): void {
         break;
       case K_FIRST:
         if (takeFirst) store<f64>(d, v);
+        break;
+      case K_DISTINCT:
+        setUnion(d, src + off);
         break;
       default: // K_LAST, K_LAST_SEQ
         if (takeLast) store<f64>(d, v);
@@ -1107,8 +1215,10 @@ function emit(p: usize, start: f64): void {
   let col = outBase + (colBytes << 1) + o;
   for (let a = 0; a < nAggs; a++) {
     const kind = load<i32>(AGG_KIND + (<usize>a << 2));
-    let v = load<f64>(p + <usize>load<i32>(AGG_OFF + (<usize>a << 2)));
+    const at = p + <usize>load<i32>(AGG_OFF + (<usize>a << 2));
+    let v = load<f64>(at);
     if (kind == K_AVG) v /= load<f64>(p, S_COUNT);
+    else if (kind == K_DISTINCT) v = <f64>load<u32>(at, 4);
     store<f64>(col, v);
     col += colBytes;
   }
@@ -1259,6 +1369,7 @@ function fireWindow(start: f64, i0: i32, i1: i32): void {
     const row = rowPtr(load<i32>(sorted + (<usize>k << 2)));
     if (nEarly == 0 || flagState(load<u64>(row, S_KEY), start) != FLAG_EARLY) emit(row, start);
   }
+  freeRowSets(rows);
 }
 
 /**
@@ -1368,6 +1479,13 @@ function mergeColumn(heap: usize, rows: usize, shift: i32, n: i32, kind: i32, of
       }
       break;
     }
+    case K_DISTINCT: {
+      for (let j = 0; j < n; j++) {
+        const d = rows + (<usize>load<i32>(visitRows + (<usize>j << 2)) << shift) + off;
+        setUnion(d, heap + (<usize>load<u32>(visitSlots + (<usize>j << 2)) << shift) + off);
+      }
+      break;
+    }
     default: {
       // K_LAST and K_LAST_SEQ (the last accumulator, so LAST columns see the old lastSeq).
       const seq = lastSeqOff;
@@ -1459,6 +1577,7 @@ function firePending(wm: f64): void {
     const r = load<i32>(sorted + (<usize>k << 2));
     emit(rowPtr(r), load<f64>(rowStarts + (<usize>r << 3)));
   }
+  freeRowSets(rows);
 }
 
 // ── The contract ────────────────────────────────────────────────────────────────────────────────
@@ -1520,6 +1639,7 @@ export function current(key: f64, ts: f64, wm: f64): i32 {
   }
   ensureOutput(rows);
   for (let r = 0; r < rows; r++) emit(rowPtr(r), load<f64>(rowStarts + (<usize>r << 3)));
+  freeRowSets(rows);
   compactFlags();
   return outCount;
 }

@@ -15,7 +15,9 @@ import type { FiredWindows, KernelAggregate, WindowAggregation, WindowAggregatio
  * Results: `count`; `sum` adds in arrival order within a pane (from 0, as the `sum()` aggregator),
  * and a window adds its pane sums in pane-start order — for a sliding window that may differ in the
  * last bits from adding its elements one by one; `min`/`max` as `Math.min`/`Math.max` (NaN wins,
- * −0 < +0); `avg` = sum / count; `first`/`last` the value of the earliest/latest-arriving element.
+ * −0 < +0); `avg` = sum / count; `first`/`last` the value of the earliest/latest-arriving element;
+ * `countDistinct` the exact number of distinct values (SameValueZero: −0 is 0, NaN is NaN), from one
+ * set per (key, pane) — a sliding window's set is the union of its panes' sets.
  * Keys are compared after mapping −0 to 0 and every NaN to one NaN; output keys are in that form.
  *
  * Time: `fire(F)` fires the windows with `end - 1 <= F` at most once per change; `evict(c)` closes
@@ -45,6 +47,7 @@ export class PaneAggregation implements WindowAggregation {
   private readonly aggOff: Int32Array;
   private readonly lastSeqOff: number;
   private readonly hasFirst: boolean;
+  private readonly hasDistinct: boolean;
   private readonly strideShift: number;
   private readonly stride: number;
   /** The image of a new slot (count 0, every accumulator at its identity). */
@@ -115,6 +118,10 @@ export class PaneAggregation implements WindowAggregation {
   private cand = new Float64Array(64);
   private nCand = 0;
 
+  // Distinct sets: a countDistinct accumulator holds the id of its set here (0 = none yet).
+  private readonly sets: Array<Set<number> | undefined> = [undefined];
+  private readonly freeSetIds: number[] = [];
+
   constructor(config: WindowAggregationConfig) {
     const plan = planWindowAggregation(config);
     this.winSize = plan.size;
@@ -146,12 +153,13 @@ export class PaneAggregation implements WindowAggregation {
       else if (code === K_LAST) {
         off = accFor(K_LAST, column);
         hasLast = true;
-      }
+      } else if (code === K_DISTINCT) off = accFor(K_DISTINCT, column);
       aggKind[a] = code;
       aggOff[a] = off;
     });
     this.lastSeqOff = hasLast ? accFor(K_LAST_SEQ, -1) : 0;
     this.hasFirst = kinds.includes(K_FIRST);
+    this.hasDistinct = kinds.includes(K_DISTINCT);
     this.accKind = Int32Array.from(kinds);
     this.accCol = Int32Array.from(cols);
     this.accOff = Int32Array.from(offs);
@@ -257,6 +265,12 @@ export class PaneAggregation implements WindowAggregation {
           break;
         case K_LAST:
           for (let i = 0; i < n; i++) heap[(refs[i]! << shift) + off] = col[from + i]!;
+          break;
+        case K_DISTINCT:
+          for (let i = 0; i < n; i++) {
+            // The sink (slot 0) takes elements of no pane: they must not grow a set there.
+            if (refs[i] !== 0) this.setOf(heap, (refs[i]! << shift) + off).add(col[from + i]!);
+          }
           break;
       }
     }
@@ -579,6 +593,43 @@ export class PaneAggregation implements WindowAggregation {
     }
   }
 
+  // ── Distinct sets ─────────────────────────────────────────────────────────────────────────────
+
+  /** The set of the countDistinct accumulator at `at` of `acc` (made on the first value). */
+  private setOf(acc: Float64Array, at: number): Set<number> {
+    const id = acc[at]!;
+    if (id !== 0) return this.sets[id]!;
+    const set = new Set<number>();
+    const made = this.freeSetIds.pop() ?? this.sets.length;
+    this.sets[made] = set;
+    acc[at] = made;
+    return set;
+  }
+
+  /** Adds every value of set `src` (an id) to the set of accumulator `at` of `rows`. */
+  private setUnion(rows: Float64Array, at: number, src: number): void {
+    if (src === 0) return;
+    const into = this.setOf(rows, at);
+    for (const v of this.sets[src]!) into.add(v);
+  }
+
+  /** Frees the distinct sets of the slot or row at `p` of `acc`. */
+  private freeSets(acc: Float64Array, p: number): void {
+    for (let a = 0; a < this.accKind.length; a++) {
+      if (this.accKind[a] !== K_DISTINCT) continue;
+      const id = acc[p + this.accOff[a]!]!;
+      if (id === 0) continue;
+      this.sets[id] = undefined;
+      this.freeSetIds.push(id);
+      acc[p + this.accOff[a]!] = 0;
+    }
+  }
+
+  private freeRowSets(n: number): void {
+    if (!this.hasDistinct) return;
+    for (let r = 0; r < n; r++) this.freeSets(this.rows, r << this.strideShift);
+  }
+
   // ── Merging and output ────────────────────────────────────────────────────────────────────────
 
   /** Merges slot (or row) `src` of `from` into row `dst` of `rows`. */
@@ -604,6 +655,9 @@ export class PaneAggregation implements WindowAggregation {
         case K_FIRST:
           if (takeFirst) rows[dst + off] = v;
           break;
+        case K_DISTINCT:
+          this.setUnion(rows, dst + off, v);
+          break;
         default: // K_LAST, K_LAST_SEQ
           if (takeLast) rows[dst + off] = v;
       }
@@ -627,6 +681,7 @@ export class PaneAggregation implements WindowAggregation {
     for (let a = 0; a < this.aggKind.length; a++) {
       let v = from[p + this.aggOff[a]!]!;
       if (this.aggKind[a] === K_AVG) v /= from[p + S_COUNT]!;
+      else if (this.aggKind[a] === K_DISTINCT) v = this.sets[v]?.size ?? 0;
       out.results[a]![o] = v;
     }
   }
@@ -743,6 +798,7 @@ export class PaneAggregation implements WindowAggregation {
       const row = sorted[k]! << this.strideShift;
       if (this.nEarly === 0 || this.flagState(this.rows[row + S_KEY]!, start) !== FLAG_EARLY) this.emit(this.rows, row, start);
     }
+    this.freeRowSets(nRows);
   }
 
   /**
@@ -828,6 +884,9 @@ export class PaneAggregation implements WindowAggregation {
           if (heap[s + S_FIRST_SEQ]! < rows[r + S_FIRST_SEQ]!) rows[r + off] = heap[s + off]!;
         }
         break;
+      case K_DISTINCT:
+        for (let j = 0; j < n; j++) this.setUnion(rows, (rowsOf[j]! << shift) + off, heap[(slots[j]! << shift) + off]!);
+        break;
       default: {
         // K_LAST and K_LAST_SEQ (the last accumulator, so LAST columns see the old lastSeq).
         const seq = this.lastSeqOff;
@@ -909,6 +968,7 @@ export class PaneAggregation implements WindowAggregation {
       const r = sorted[k]!;
       this.emit(this.rows, r << this.strideShift, this.rowStarts[r]!);
     }
+    this.freeRowSets(nRows);
   }
 
   // ── The contract ──────────────────────────────────────────────────────────────────────────────
@@ -961,6 +1021,7 @@ export class PaneAggregation implements WindowAggregation {
     }
     this.ensureOutput(nRows);
     for (let r = 0; r < nRows; r++) this.emit(this.rows, r << this.strideShift, this.rowStarts[r]!);
+    this.freeRowSets(nRows);
     this.compactFlags();
     return this.out;
   }
@@ -989,7 +1050,10 @@ export class PaneAggregation implements WindowAggregation {
     let c = pane.head;
     while (left > 0) {
       const m = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
-      for (let j = 0, idx = c << CHUNK_SHIFT; j < m; j++, idx++) this.releaseKid(this.kidOf[idx]!);
+      for (let j = 0, idx = c << CHUNK_SHIFT; j < m; j++, idx++) {
+        this.releaseKid(this.kidOf[idx]!);
+        if (this.hasDistinct) this.freeSets(this.heap, idx << this.strideShift);
+      }
       left -= m;
       c = this.chunkNext[c]!;
     }
@@ -1055,7 +1119,7 @@ export interface WindowAggregationPlan {
 }
 
 /** The kernels' numeric codes of the aggregate kinds (also `assembly/window-aggregate.ts`'s). @internal */
-export const AGGREGATE_CODES: Readonly<Record<KernelAggregate, number>> = { count: 0, sum: 1, min: 2, max: 3, avg: 4, first: 5, last: 6 };
+export const AGGREGATE_CODES: Readonly<Record<KernelAggregate, number>> = { count: 0, sum: 1, min: 2, max: 3, avg: 4, first: 5, last: 6, countDistinct: 8 };
 
 /** The most aggregates a kernel computes at once. */
 export const MAX_KERNEL_AGGREGATES = 64;
@@ -1116,6 +1180,7 @@ const K_AVG = 4;
 const K_FIRST = 5;
 const K_LAST = 6;
 const K_LAST_SEQ = 7;
+const K_DISTINCT = 8;
 
 // Slot fields, in f64 words.
 const S_KEY = 0;

@@ -9,12 +9,13 @@
  * to exactly one pane, and a window [s, s + size) is the merge of its `size / slide` panes
  * (`size` must be a multiple of `slide`; at most 64 aggregates). Sums start at 0 (a sum of −0s is
  * +0); a sliding window adds its pane sums in pane-start order, so a float sum may differ in the
- * last bits from adding the elements one by one. Non-finite timestamps are ignored (the operator
- * rejects them before).
+ * last bits from adding the elements one by one. `countDistinct` is exact: SameValueZero over the
+ * f64 values (−0 is 0, every NaN one value), a sliding window counting the union of its panes.
+ * Non-finite timestamps are ignored (the operator rejects them before).
  */
 
 /** Built-in aggregates a kernel computes over one f64 input column each (`count` reads none). */
-export type KernelAggregate = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'first' | 'last';
+export type KernelAggregate = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'first' | 'last' | 'countDistinct';
 
 export interface WindowAggregationConfig {
   readonly size: number;
