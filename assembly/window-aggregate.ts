@@ -1681,3 +1681,201 @@ export function outputCapacity(): i32 {
 export function entries(): i32 {
   return liveSlots;
 }
+
+// ── Snapshots ───────────────────────────────────────────────────────────────────────────────────
+//
+//  The state as columns in the transfer area: `exportSlots` writes them, `importSlots` reads them.
+//  xfer ─► │ paneStart f64[n] │ key f64[n] │ firstSeq f64[n] │ count f64[n] │ acc 0 f64[n] │ … │ acc A-1 f64[n] │ distinct f64[m] │
+//  n = one row per slot: panes in start order, a pane's slots in order of first arrival. A distinct
+//  accumulator's column holds its set's size; the set's values follow in the distinct area, slot
+//  by slot, accumulator by accumulator (m values in all).
+//  `exportFlags` / `importFlags`: xfer ─► │ key f64[k] │ start f64[k] │ state f64[k] │ (flagged windows only)
+
+let xferBase: usize = 0;
+let xferBytes: usize = 0;
+let xferDistinct: i32 = 0;
+
+/** The transfer area, holding at least `bytes` bytes; returns its address. */
+export function transfer(bytes: usize): usize {
+  if (bytes > xferBytes) {
+    if (xferBase != 0) freeBlock(xferBase, xferBytes);
+    xferBytes = <usize>nextPow2(<i32>(bytes < 64 ? <usize>64 : bytes));
+    xferBase = allocBlock(xferBytes);
+  }
+  return xferBase;
+}
+
+/** Writes every slot to the transfer area (see above); returns the number of rows. */
+export function exportSlots(): i32 {
+  const n = liveSlots;
+  let m = 0;
+  if (hasDistinct) {
+    for (let i = 0; i < nPanes; i++) {
+      const rec = paneAt(i);
+      let left = load<i32>(rec, P_COUNT);
+      let c = load<i32>(rec, P_HEAD);
+      while (left > 0) {
+        const k = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
+        const first = heapBase + (<usize>c << (CHUNK_SHIFT + strideShift));
+        for (let j = 0; j < k; j++) {
+          for (let a = 0; a < nAccs; a++) {
+            if (load<i32>(ACC_KIND + (<usize>a << 2)) == K_DISTINCT) m += <i32>load<u32>(first + (<usize>j << strideShift) + <usize>load<i32>(ACC_OFF + (<usize>a << 2)), 4);
+          }
+        }
+        left -= k;
+        c = load<i32>(chunkNext + (<usize>c << 2));
+      }
+    }
+  }
+  const col = <usize>n << 3;
+  const base = transfer(<usize>(4 + nAccs) * col + (<usize>m << 3));
+  let d = base + <usize>(4 + nAccs) * col;
+  let r: usize = 0;
+  for (let i = 0; i < nPanes; i++) {
+    const rec = paneAt(i);
+    const start = load<f64>(rec, P_START);
+    let left = load<i32>(rec, P_COUNT);
+    let c = load<i32>(rec, P_HEAD);
+    while (left > 0) {
+      const k = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
+      let s = heapBase + (<usize>c << (CHUNK_SHIFT + strideShift));
+      for (let j = 0; j < k; j++, s += stride, r += 8) {
+        store<f64>(base + r, start);
+        store<u64>(base + col + r, load<u64>(s, S_KEY));
+        store<f64>(base + 2 * col + r, load<f64>(s, S_FIRST_SEQ));
+        store<f64>(base + 3 * col + r, load<f64>(s, S_COUNT));
+        for (let a = 0; a < nAccs; a++) {
+          const acc = s + <usize>load<i32>(ACC_OFF + (<usize>a << 2));
+          let v = load<f64>(acc);
+          if (load<i32>(ACC_KIND + (<usize>a << 2)) == K_DISTINCT) {
+            const size = load<u32>(acc, 4);
+            v = <f64>size;
+            const set = <usize>load<u32>(acc);
+            if (set != 0) {
+              const cap = setCapacity(size);
+              for (let e: u32 = 0; e < cap; e++) {
+                const bits = load<u64>(set + (<usize>e << 3));
+                if (bits == EMPTY_BITS) continue;
+                store<u64>(d, bits);
+                d += 8;
+              }
+            }
+          }
+          store<f64>(base + <usize>(4 + a) * col + r, v);
+        }
+      }
+      left -= k;
+      c = load<i32>(chunkNext + (<usize>c << 2));
+    }
+  }
+  xferDistinct = m;
+  return n;
+}
+
+/** The number of distinct values the last `exportSlots` wrote. */
+export function exportedDistinct(): i32 {
+  return xferDistinct;
+}
+
+/** Writes the flagged windows to the transfer area (see above); returns their number. */
+export function exportFlags(): i32 {
+  const k = nPending + nEarly;
+  const col = <usize>k << 3;
+  const base = transfer(3 * col);
+  let r: usize = 0;
+  for (let i = 0; i < flagCount; i++) {
+    const f = flagBase + <usize>i * FLAG_BYTES;
+    const state = load<i32>(f, F_STATE);
+    if (state == FLAG_NONE) continue;
+    store<u64>(base + r, load<u64>(f, F_KEY));
+    store<f64>(base + col + r, load<f64>(f, F_START));
+    store<f64>(base + 2 * col + r, <f64>state);
+    r += 8;
+  }
+  return k;
+}
+
+/**
+ * Adds `n` slot rows (and `m` distinct values) from the transfer area to a kernel that has taken
+ * no element: F = `fireAt`, D = `deadAt` (the smallest among the snapshots restored), arrival
+ * numbers continue after `seq`. Windows the snapshot had fired beyond F (up to `partFire`) are
+ * flagged EARLY so that they do not fire twice. Returns 0, or -1 for a slot given twice.
+ */
+export function importSlots(n: i32, m: i32, partFire: f64, fireAt: f64, deadAt: f64, seq: f64): i32 {
+  fireWm = fireAt;
+  deadWm = deadAt;
+  if (seq > nextSeq) nextSeq = seq;
+  forgetPaneCache();
+  const base = xferBase;
+  const col = <usize>n << 3;
+  let d = base + <usize>(4 + nAccs) * col;
+  const dEnd = d + (<usize>m << 3);
+  for (let r: usize = 0; r < col; r += 8) {
+    const p = load<f64>(base + r);
+    const bits = canonicalKey(load<f64>(base + col + r));
+    const at = lowerBound(p);
+    const id = at < nPanes && startAt(at) == p ? load<i32>(order + (<usize>at << 2)) : createPane(p, at);
+    const rec = paneRec(id);
+    const h = hashKey(bits);
+    if (lookup(rec, bits, h) >= 0) return -1;
+    const table = <usize>load<u32>(rec, P_TABLE);
+    const mask = load<u32>(rec, P_MASK);
+    let k = h & mask;
+    while (load<u32>(table + (<usize>k << 3), 4) != 0) k = (k + 1) & mask;
+    const idx = createSlot(rec, table + (<usize>k << 3), h, bits, load<f64>(base + 2 * col + r));
+    const s = heapBase + (<usize>idx << strideShift);
+    store<f64>(s, load<f64>(base + 3 * col + r), S_COUNT);
+    for (let a = 0; a < nAccs; a++) {
+      const acc = s + <usize>load<i32>(ACC_OFF + (<usize>a << 2));
+      const v = load<f64>(base + <usize>(4 + a) * col + r);
+      if (load<i32>(ACC_KIND + (<usize>a << 2)) != K_DISTINCT) {
+        store<f64>(acc, v);
+        continue;
+      }
+      if (!(v >= 0) || d + (<usize>v << 3) > dEnd) return -1;
+      for (let q = 0; q < <i32>v; q++, d += 8) setInsert(acc, canonicalKey(load<f64>(d)));
+    }
+    if (partFire > fireWm) {
+      for (let j = jAbove(p, fireWm), last = jAtMost(p, partFire); j >= last; j--) {
+        const w = p - <f64>j * slide;
+        if (w + size - 1 > deadWm && flagState(bits, w) == FLAG_NONE) setFlag(bits, w, FLAG_EARLY);
+      }
+    }
+  }
+  recomputeNextDue();
+  return d == dEnd ? 0 : -1;
+}
+
+/**
+ * Adds `k` flagged windows from the transfer area, after their snapshot's `importSlots`: EARLY
+ * stays EARLY; PENDING (changed since it fired) stays PENDING where the window ends at or before
+ * F, and otherwise becomes unflagged — `fire` will fire it as a new window.
+ */
+export function importFlags(k: i32): void {
+  const base = xferBase;
+  const col = <usize>k << 3;
+  for (let r: usize = 0; r < col; r += 8) {
+    const bits = canonicalKey(load<f64>(base + r));
+    const start = load<f64>(base + col + r);
+    const state = <i32>load<f64>(base + 2 * col + r);
+    if (!(start + size - 1 > deadWm)) continue;
+    if (state == FLAG_EARLY) setFlag(bits, start, FLAG_EARLY);
+    else if (state == FLAG_PENDING) setFlag(bits, start, start + size - 1 <= fireWm ? FLAG_PENDING : FLAG_NONE);
+  }
+  compactFlags();
+}
+
+/** F, the largest watermark given to `fire` (−∞ before the first). */
+export function fireWatermark(): f64 {
+  return fireWm;
+}
+
+/** D, the largest watermark windows are retired up to (−∞ before the first `evict`). */
+export function retiredWatermark(): f64 {
+  return deadWm;
+}
+
+/** The number of elements added so far: the next arrival number. */
+export function arrivals(): f64 {
+  return nextSeq;
+}

@@ -160,7 +160,8 @@ type Step =
   | { readonly op: 'add'; readonly records: readonly Rec[]; readonly cuts: readonly number[]; readonly pad: number }
   | { readonly op: 'fire'; readonly advance: number }
   | { readonly op: 'current'; readonly key: number; readonly back: number }
-  | { readonly op: 'evict'; readonly lateness: number };
+  | { readonly op: 'evict'; readonly lateness: number }
+  | { readonly op: 'snapshot' };
 
 interface Scenario {
   readonly config: WindowAggregationConfig;
@@ -199,6 +200,7 @@ function scenarioArb(values: fc.Arbitrary<number>, fractionalTimes: boolean): fc
     { weight: 3, arbitrary: fc.record({ op: fc.constant('fire' as const), advance: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('current' as const), key: keyArb, back: fc.integer({ min: -3, max: 12 }) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('evict' as const), lateness: fc.integer({ min: 0, max: 12 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('snapshot' as const) }) },
   );
   const config = fc
     .record({
@@ -222,7 +224,7 @@ function scenarioArb(values: fc.Arbitrary<number>, fractionalTimes: boolean): fc
 
 /** Plays a scenario on every kernel and checks each call's output against the first one's. */
 async function play(s: Scenario, withReference: boolean): Promise<void> {
-  const kernels: WindowAggregation[] = [await WasmWindowAggregation.load(s.config), new PaneAggregation(s.config)];
+  let kernels: WindowAggregation[] = [await WasmWindowAggregation.load(s.config), new PaneAggregation(s.config)];
   const reference = withReference ? new ReferenceAggregation(s.config) : undefined;
   let wm = s.t0 - 20;
   const check = (what: string, call: (k: WindowAggregation) => FiredWindows, expected: Snapshot | undefined): void => {
@@ -269,6 +271,17 @@ async function play(s: Scenario, withReference: boolean): Promise<void> {
         reference?.evict(wm - step.lateness);
         expect(kernels[0]!.size).toBe(kernels[1]!.size);
         break;
+      case 'snapshot': {
+        // Each kernel's state goes on in a fresh kernel of the other kind.
+        const [fromWasm, fromJs] = kernels.map((k) => k.exportState());
+        const wasm = await WasmWindowAggregation.load(s.config);
+        const js = new PaneAggregation(s.config);
+        wasm.importState(fromJs!, fromJs!.fireWatermark, fromJs!.retiredWatermark);
+        js.importState(fromWasm!, fromWasm!.fireWatermark, fromWasm!.retiredWatermark);
+        kernels = [wasm, js];
+        expect(kernels[0]!.size).toBe(kernels[1]!.size);
+        break;
+      }
     }
   }
   check('fire(+∞)', (k) => k.fire(Number.POSITIVE_INFINITY), reference?.fire(Number.POSITIVE_INFINITY));
@@ -497,6 +510,37 @@ describe('window-aggregate kernel', () => {
       expect(k.size).toBe(0);
     });
   }, SLOW);
+
+  it('merges snapshots fired to different watermarks without firing a window twice', async () => {
+    const config: WindowAggregationConfig = { size: 10, slide: 5, offset: 0, columns: 1, aggregates: [{ kind: 'count', column: 0 }, { kind: 'countDistinct', column: 0 }] };
+    // Two subtasks with disjoint keys: one fired to 20, the other only to 5.
+    const a = new PaneAggregation(config);
+    add(a, [[1, 5, 1], [1, 7, 2]]);
+    expect(rows(a.fire(20))).toEqual([[1, 0, 2, 2], [1, 5, 2, 2]]);
+    const b = await WasmWindowAggregation.load(config);
+    add(b, [[2, 5, 1], [2, 15, 1]]);
+    expect(b.fire(5).count).toBe(0);
+    const parts = [a.exportState(), b.exportState()];
+    const fireAt = Math.min(...parts.map((p) => p.fireWatermark));
+    const retiredAt = Math.min(...parts.map((p) => p.retiredWatermark));
+    await both(config, (k) => {
+      for (const p of parts) k.importState(p, fireAt, retiredAt);
+      expect(k.size).toBe(3);
+      // Key 1's windows fired before the snapshot: only key 2's fire now.
+      expect(rows(k.fire(20))).toEqual([[2, 0, 1, 1], [2, 5, 1, 1], [2, 10, 1, 1]]);
+      // A change fires key 1's window again.
+      add(k, [[1, 8, 3]]);
+      expect(rows(k.fire(21))).toEqual([[1, 0, 3, 3], [1, 5, 3, 3]]);
+      expect(rows(k.fire(Number.POSITIVE_INFINITY))).toEqual([[2, 15, 1, 1]]);
+    });
+  });
+
+  it('refuses a state of another slot layout', async () => {
+    const state = new PaneAggregation(fixed({ size: 10, slide: 10 })).exportState();
+    const other = fixed({ size: 10, slide: 10, aggregates: [{ kind: 'count', column: 0 }] });
+    expect(() => new PaneAggregation(other).importState(state, -Infinity, -Infinity)).toThrow('its accumulators are [sum(0), first(0), last(0), lastSeq(-1)], this aggregation\'s are []');
+    await expect((async () => (await WasmWindowAggregation.load(other)).importState(state, -Infinity, -Infinity))()).rejects.toThrow('its accumulators are');
+  });
 
   it('keeps up with key churn: keys come and go while panes are freed', async () => {
     const config: WindowAggregationConfig = { size: 40, slide: 10, offset: 3, columns: 1, aggregates: EVERY_AGGREGATE.filter((a) => a.column === 0) };
