@@ -1,5 +1,5 @@
 import { accumulatorsOf, checkState, PaneAggregation, planWindowAggregation, type WindowAggregationPlan } from '../windowing/pane-aggregation';
-import type { FiredWindows, WindowAggregation, WindowAggregationConfig, WindowAggregationState } from '../windowing/window-aggregation';
+import type { FiredWindows, KernelInput, WindowAggregation, WindowAggregationConfig, WindowAggregationState } from '../windowing/window-aggregation';
 import { instantiateKernel } from './loader';
 
 /** The exports of `assembly/window-aggregate.ts`. */
@@ -36,14 +36,7 @@ const wasmUrl = (): URL => new URL('../../build/wasm/window-aggregate.wasm', imp
 /** The most elements handed to the kernel in one call; larger `add`s go in pieces. */
 const MAX_CALL = 1 << 16;
 
-/** Float64Array views of the kernel's input area, for callers that write a batch there directly. */
-export interface KernelInput {
-  /** Capacity (≥ the `n` asked for); write elements from index 0. */
-  readonly keys: Float64Array;
-  readonly timestamps: Float64Array;
-  /** One view per value column of the configuration (empty for columns no aggregate reads). */
-  readonly columns: readonly Float64Array[];
-}
+export type { KernelInput };
 
 const NO_VALUES = new Float64Array(0);
 

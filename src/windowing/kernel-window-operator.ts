@@ -8,7 +8,14 @@ import { decodeKernelWindowSnapshot, encodeKernelWindowSnapshot, type KernelWind
 import { PaneAggregation } from './pane-aggregation';
 import { TimeWindow } from './time-window';
 import { missingTimestamp } from './window-operator';
-import type { FiredWindows, KernelAggregate, WindowAggregation, WindowAggregationConfig, WindowAggregationState } from './window-aggregation';
+import type {
+  FiredWindows,
+  KernelAggregate,
+  KernelInput,
+  WindowAggregation,
+  WindowAggregationConfig,
+  WindowAggregationState,
+} from './window-aggregation';
 
 const MIN_SAFE = Number.MIN_SAFE_INTEGER;
 /** The first key id: the even number just below −2^53 + 1, counting down by 2. */
@@ -41,8 +48,11 @@ export interface KernelWindowSpec<T> {
  * firings exactly as Flink's `WindowOperator` with an `EventTimeTrigger` does; the kernel only adds
  * elements to panes and fires windows.
  *
- * Per record the JavaScript side extracts the key (mapped to an f64) and the fields into reusable
- * columns; the kernel takes the whole batch in one call. A key that is a safe integer (not −0) is
+ * The JavaScript side extracts the keys (mapped to f64s) and the fields of a batch into the
+ * kernel's input columns — straight into WebAssembly memory — one column at a time, so each user
+ * function runs in a tight loop of its own; the kernel takes the whole batch in one call. A batch
+ * whose earliest timestamp is past the watermark's reach (the usual case) needs no per-record
+ * lateness check; any other goes record by record. A key that is a safe integer (not −0) is
  * its own f64; any other key gets an id below −2^53. A `first`/`last`/`countDistinct` field may
  * return any value: a number of normal magnitude (or 0, ±∞, NaN) goes in as it is, and anything
  * else — a string, null, an object, a subnormal number — as a code, the subnormal `(i + 1)·2^−1074`
@@ -126,6 +136,65 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   }
 
   processBatch(batch: Batch<T>): void {
+    const kernel = this.kernel!;
+    for (let from = 0; from < batch.length; ) {
+      const input = kernel.input(batch.length - from);
+      const to = Math.min(batch.length, from + input.keys.length);
+      if (!this.addBatch(batch, from, to, input)) this.addRecords(batch, from, to);
+      from = to;
+    }
+  }
+
+  /**
+   * Adds records [from, to) in one go when none of them can be late or make a window fire: the
+   * earliest window of the earliest one ends after the watermark. Returns false, having called no
+   * user function, otherwise (or for a record without a timestamp).
+   */
+  private addBatch(batch: Batch<T>, from: number, to: number, input: KernelInput): boolean {
+    const { values, timestamps } = batch;
+    const n = to - from;
+    const times = input.timestamps;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const t = timestamps[from + i]!;
+      times[i] = t;
+      if (!(t >= earliest)) {
+        if (t !== t) return false;
+        earliest = t;
+      }
+    }
+    const { slide, offset } = this.config;
+    if (!(TimeWindow.startWithOffset(earliest, offset, slide) + slide - 1 > this.watermark)) return false;
+    const selector = this.spec.keySelector;
+    const keys = input.keys;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const key = selector.keyOf(values[from + i]!);
+        keys[i] = typeof key === 'number' && Number.isSafeInteger(key) && (key !== 0 || 1 / key > 0) ? key : this.idOf(key);
+      }
+      const fields = this.fields;
+      for (let f = 0; f < fields.length; f++) {
+        const field = fields[f]!;
+        const column = input.columns[f]!;
+        const any = this.anyValue[f]!;
+        for (i = 0; i < n; i++) {
+          const x = field(values[from + i]!);
+          if (typeof x === 'number' && (x >= MIN_NORMAL || x <= -MIN_NORMAL || x === 0 || x !== x)) column[i] = x;
+          else if (any) column[i] = this.codeOf(x);
+          else if (typeof x === 'number') column[i] = x;
+          else throw notANumber(this.fieldNames[f]!, x);
+        }
+      }
+    } catch (cause) {
+      throw this.failure(values[from + i], cause);
+    }
+    this.kernel!.add(keys, times, input.columns, 0, n);
+    return true;
+  }
+
+  /** Adds records [from, to) one by one, deciding lateness and late firings per record. */
+  private addRecords(batch: Batch<T>, from: number, to: number): void {
     const { values, timestamps } = batch;
     const { size, slide, offset } = this.config;
     const kernel = this.kernel!;
@@ -134,11 +203,11 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     const fields = this.fields;
     const anyValue = this.anyValue;
     const nFields = fields.length;
-    if (batch.length > this.keys.length) this.grow(batch.length);
+    if (to - from > this.keys.length) this.grow(to - from);
     const wm = this.watermark;
-    let i = 0;
+    let i = from;
     try {
-      for (; i < batch.length; i++) {
+      for (; i < to; i++) {
         const value = values[i]!;
         const ts = timestamps[i]!;
         if (Number.isNaN(ts)) {

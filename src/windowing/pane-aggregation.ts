@@ -3,6 +3,7 @@ import type {
   AccumulatorKind,
   FiredWindows,
   KernelAggregate,
+  KernelInput,
   WindowAggregation,
   WindowAggregationConfig,
   WindowAggregationState,
@@ -129,6 +130,8 @@ export class PaneAggregation implements WindowAggregation {
   private readonly sets: Array<Set<number> | undefined> = [undefined];
   private readonly freeSetIds: number[] = [];
   private readonly plan: WindowAggregationPlan;
+  /** The arrays `input` hands out. */
+  private inputArrays: KernelInput = { keys: new Float64Array(0), timestamps: new Float64Array(0), columns: [] };
 
   constructor(config: WindowAggregationConfig) {
     const plan = planWindowAggregation(config);
@@ -173,6 +176,18 @@ export class PaneAggregation implements WindowAggregation {
   }
 
   // ── Adding ────────────────────────────────────────────────────────────────────────────────────
+
+  input(n: number): KernelInput {
+    if (n > this.inputArrays.keys.length) {
+      const cap = nextPow2(Math.max(n, 1024));
+      this.inputArrays = {
+        keys: new Float64Array(cap),
+        timestamps: new Float64Array(cap),
+        columns: Array.from({ length: this.plan.columns }, () => new Float64Array(cap)),
+      };
+    }
+    return this.inputArrays;
+  }
 
   add(keys: Float64Array, timestamps: Float64Array, columns: readonly Float64Array[], from: number, to: number): void {
     const n = to - from;
@@ -1214,6 +1229,8 @@ export interface WindowAggregationPlan {
   readonly slide: number;
   readonly offset: number;
   readonly panesPerWindow: number;
+  /** Number of value columns `add` receives. */
+  readonly columns: number;
   readonly aggregates: ReadonlyArray<{ readonly code: number; readonly column: number }>;
   /**
    * The accumulators of a slot, in order (a slot's layout, the kernel's too): one per distinct
@@ -1291,7 +1308,7 @@ export function planWindowAggregation(config: WindowAggregationConfig): WindowAg
   };
   const aggregateAccumulator = planned.map(({ code, column }) => (code === K_COUNT ? -1 : accFor(code === K_AVG ? K_SUM : code, column)));
   if (planned.some((a) => a.code === K_LAST)) accFor(K_LAST_SEQ, -1);
-  return { size, slide, offset, panesPerWindow: size / slide, aggregates: planned, accumulators, aggregateAccumulator };
+  return { size, slide, offset, panesPerWindow: size / slide, columns, aggregates: planned, accumulators, aggregateAccumulator };
 }
 
 

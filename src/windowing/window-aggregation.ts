@@ -72,7 +72,23 @@ export interface WindowAggregationState {
   readonly flags: { readonly keys: Float64Array; readonly starts: Float64Array; readonly states: Float64Array };
 }
 
+/** Arrays to fill with a batch and hand to `add` (see `WindowAggregation.input`). */
+export interface KernelInput {
+  /** Capacity (≥ 1; at most the `n` asked for may not fit: add in pieces); write elements from index 0. */
+  readonly keys: Float64Array;
+  readonly timestamps: Float64Array;
+  /** One array per value column of the configuration (empty for columns no aggregate reads). */
+  readonly columns: readonly Float64Array[];
+}
+
 export interface WindowAggregation {
+  /**
+   * Arrays for up to `n` elements (fewer when the kernel takes smaller pieces: see their length),
+   * to fill from index 0 and pass to `add(keys, timestamps, columns, 0, count)`. The WebAssembly
+   * kernel hands out views of its input area, so that `add` copies nothing; they are valid until
+   * the next call into the kernel.
+   */
+  input(n: number): KernelInput;
   /**
    * Adds records `[from, to)`: `keys[i]` (an f64 key or key id), `timestamps[i]`, and
    * `columns[c][i]` for each value column. Elements are added to their panes unconditionally — the
