@@ -22,6 +22,8 @@ const MIN_SAFE = Number.MIN_SAFE_INTEGER;
 const ID_BASE = -(2 ** 53) - 2;
 /** The smallest normal double: values of smaller magnitude (but 0) stand for value codes. */
 const MIN_NORMAL = 2 ** -1022;
+/** Dictionary entries (key ids + value codes) below which no sweep runs. */
+const MIN_SWEEP = 4096;
 
 /** A named built-in aggregate over a field (`count` reads none). */
 export interface KernelAggregateSpec<T> {
@@ -82,10 +84,15 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   // Runtime.
   private kernel: WindowAggregation | undefined = undefined;
   private watermark = Number.NEGATIVE_INFINITY;
+  // Dictionaries: the keys behind ids and the values behind codes. Entries no window holds any
+  // more are swept (and their ids and codes reused) whenever the dictionaries have doubled.
   private readonly ids = new Map<unknown, number>();
   private readonly keysById: unknown[] = [];
+  private readonly freeIds: number[] = [];
   private readonly codes = new Map<unknown, number>();
   private readonly valuesByCode: unknown[] = [];
+  private readonly freeCodes: number[] = [];
+  private sweepAt = MIN_SWEEP;
   private keys = new Float64Array(0);
   private timestamps = new Float64Array(0);
   private columns: Float64Array[] = [];
@@ -140,7 +147,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   }
 
   metrics(): Record<string, number> {
-    return { numLateRecordsDropped: this.numLateRecordsDropped, wasm: this.wasm };
+    return { numLateRecordsDropped: this.numLateRecordsDropped, wasm: this.wasm, dictionaryEntries: this.ids.size + this.codes.size };
   }
 
   processBatch(batch: Batch<T>): void {
@@ -268,6 +275,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     this.watermark = watermark;
     this.emit(this.kernel!.fire(watermark));
     this.kernel!.evict(watermark - this.spec.allowedLateness);
+    if (this.ids.size + this.codes.size > this.sweepAt) this.sweepDictionaries();
     this.output.emitWatermark(watermark);
   }
 
@@ -384,9 +392,9 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     const mk = mapKeyOf(key);
     let id = this.ids.get(mk);
     if (id === undefined) {
-      id = ID_BASE - 2 * this.keysById.length;
+      id = this.freeIds.pop() ?? ID_BASE - 2 * this.keysById.length;
       this.ids.set(mk, id);
-      this.keysById.push(key);
+      this.keysById[(ID_BASE - id) / 2] = key;
     }
     return id;
   }
@@ -395,11 +403,40 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   private codeOf(x: unknown): number {
     let code = this.codes.get(x);
     if (code === undefined) {
-      code = codeAt(this.valuesByCode.length);
+      code = this.freeCodes.pop() ?? codeAt(this.valuesByCode.length);
       this.codes.set(x, code);
-      this.valuesByCode.push(x);
+      this.valuesByCode[indexOfCode(code)] = x;
     }
     return code;
+  }
+
+  /**
+   * Drops the ids and codes no slot or flagged window holds (their keys and values can never be
+   * output again), for reuse; then waits until the dictionaries double. Costs a state export, so
+   * O(state) per doubling: nothing per record, and never with safe-integer keys and numeric values.
+   */
+  private sweepDictionaries(): void {
+    const state = this.kernel!.exportState();
+    const liveIds = new Set<number>();
+    for (const keys of [state.slots.keys, state.flags.keys]) for (const k of keys) if (k < MIN_SAFE) liveIds.add(k);
+    const liveCodes = new Set<number>();
+    state.accumulators.forEach((a, i) => {
+      if (a.kind === 'first' || a.kind === 'last') for (const v of state.slots.accumulators[i]!) if (isCode(v)) liveCodes.add(v);
+    });
+    for (const v of state.distinctValues) if (isCode(v)) liveCodes.add(v);
+    for (const [mk, id] of this.ids) {
+      if (liveIds.has(id)) continue;
+      this.ids.delete(mk);
+      this.keysById[(ID_BASE - id) / 2] = undefined;
+      this.freeIds.push(id);
+    }
+    for (const [x, code] of this.codes) {
+      if (liveCodes.has(code)) continue;
+      this.codes.delete(x);
+      this.valuesByCode[indexOfCode(code)] = undefined;
+      this.freeCodes.push(code);
+    }
+    this.sweepAt = Math.max(MIN_SWEEP, 2 * (this.ids.size + this.codes.size));
   }
 
   private grow(capacity: number): void {
