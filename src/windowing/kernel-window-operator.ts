@@ -24,6 +24,8 @@ const ID_BASE = -(2 ** 53) - 2;
 const MIN_NORMAL = 2 ** -1022;
 /** Dictionary entries (key ids + value codes) below which no sweep runs. */
 const MIN_SWEEP = 4096;
+/** `emit`'s "no key given". */
+const NO_KEY: unknown = Symbol('no key');
 
 /** A named built-in aggregate over a field (`count` reads none). */
 export interface KernelAggregateSpec<T> {
@@ -54,8 +56,9 @@ export interface KernelWindowSpec<T> {
  * kernel's input columns — straight into WebAssembly memory — one column at a time, so each user
  * function runs in a tight loop of its own; the kernel takes the whole batch in one call. A batch
  * whose earliest timestamp is past the watermark's reach (the usual case) needs no per-record
- * lateness check; any other goes record by record. A key that is a safe integer (not −0) is
- * its own f64; any other key gets an id below −2^53. A `first`/`last`/`countDistinct` field may
+ * lateness check; any other goes record by record. A key that is a safe integer other than 0 is
+ * its own f64; any other key gets an id below −2^53 — 0 and −0 one id, as they are one key in
+ * keyed state (SameValueZero). A `first`/`last`/`countDistinct` field may
  * return any value: a number of normal magnitude (or 0, ±∞, NaN) goes in as it is, and anything
  * else — a string, null, an object, a subnormal number — as a code, the subnormal `(i + 1)·2^−1074`
  * for the i-th such value seen (compared with SameValueZero, as the JS aggregators' Set does).
@@ -93,6 +96,12 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   private readonly valuesByCode: unknown[] = [];
   private readonly freeCodes: number[] = [];
   private sweepAt = MIN_SWEEP;
+  /**
+   * The key 0/−0 (one key, one id) per window start: whether the window's first element had −0.
+   * The keyed-state operator shows a window's key as its first element had it (the timer keeps
+   * the key that registered it); for every other key all elements show it alike.
+   */
+  private readonly zeroWindows = new Map<number, boolean>();
   private keys = new Float64Array(0);
   private timestamps = new Float64Array(0);
   private columns: Float64Array[] = [];
@@ -186,7 +195,11 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     try {
       for (; i < n; i++) {
         const key = selector.keyOf(values[from + i]!);
-        keys[i] = typeof key === 'number' && Number.isSafeInteger(key) && (key !== 0 || 1 / key > 0) ? key : this.idOf(key);
+        if (typeof key === 'number' && key !== 0 && Number.isSafeInteger(key)) keys[i] = key;
+        else {
+          keys[i] = this.idOf(key);
+          if (key === 0) this.noteZero(key, times[i]!);
+        }
       }
       const fields = this.fields;
       for (let f = 0; f < fields.length; f++) {
@@ -228,7 +241,8 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         if (Number.isNaN(ts)) {
           throw missingTimestamp();
         }
-        const id = this.idOf(selector.keyOf(value));
+        const key = selector.keyOf(value);
+        const id = this.idOf(key);
         const s = this.staged;
         this.keys[s] = id;
         this.timestamps[s] = ts;
@@ -244,6 +258,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         const lastStart = TimeWindow.startWithOffset(ts, offset, slide);
         if (lastStart + slide - 1 > wm) {
           this.staged = s + 1;
+          if (key === 0) this.noteZero(key, ts);
           continue;
         }
         this.flushStaged();
@@ -255,12 +270,14 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         }
         // Within the allowed lateness for some window: add it, and fire again every window of it
         // that has fired already (Flink's EventTimeTrigger returns FIRE for such elements).
+        if (key === 0) this.noteZero(key, ts);
         this.keys[0] = id;
         this.timestamps[0] = ts;
         for (let f = 0; f < nFields; f++) this.columns[f]![0] = this.columns[f]![s]!;
         kernel.add(this.keys, this.timestamps, this.columns, 0, 1);
-        // Flink fires an element's windows in the assigner's order, latest start first.
-        this.emit(kernel.current(id, ts, wm), true);
+        // Flink fires an element's windows in the assigner's order, latest start first, under the
+        // element's own key.
+        this.emit(kernel.current(id, ts, wm), true, key);
       }
       this.flushStaged();
     } catch (cause) {
@@ -275,6 +292,10 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     this.watermark = watermark;
     this.emit(this.kernel!.fire(watermark));
     this.kernel!.evict(watermark - this.spec.allowedLateness);
+    if (this.zeroWindows.size > 0) {
+      const closed = watermark - this.spec.allowedLateness - this.config.size + 1;
+      for (const start of this.zeroWindows.keys()) if (start <= closed) this.zeroWindows.delete(start);
+    }
     if (this.ids.size + this.codes.size > this.sweepAt) this.sweepDictionaries();
     this.output.emitWatermark(watermark);
   }
@@ -313,7 +334,8 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       return code;
     };
     const remapped = remap(state, () => true, rekey, recode);
-    return encodeKernelWindowSnapshot({ signature: this.signature, watermark: this.watermark, keys, values, state: remapped });
+    const zeroWindows = [...this.zeroWindows].flatMap(([start, negative]) => [start, negative ? 1 : 0]);
+    return encodeKernelWindowSnapshot({ signature: this.signature, watermark: this.watermark, keys, values, zeroWindows, state: remapped });
   }
 
   restoreState(snapshots: readonly Uint8Array[], keyGroups: { readonly start: number; readonly end: number }): void {
@@ -351,6 +373,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         return yes;
       };
       const recode = (v: number): number => (isCode(v) ? this.codeOf(part.values[indexOfCode(v)]) : v);
+      if (keep(0)) for (let z = 0; z + 1 < part.zeroWindows.length; z += 2) this.zeroWindows.set(part.zeroWindows[z]!, part.zeroWindows[z + 1] === 1);
       this.kernel!.importState(remap(part.state, keepKey, (k) => this.idOf(original(k)), recode), fire, retired);
     }
   }
@@ -363,7 +386,16 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     this.staged = 0;
   }
 
-  private emit(fired: FiredWindows, latestFirst = false): void {
+  /** The key (as the window's first element had it) for key 0/−0 in `zeroWindows`. */
+  private noteZero(key: number, ts: number): void {
+    const { size, slide, offset } = this.config;
+    for (let s = TimeWindow.startWithOffset(ts, offset, slide); s > ts - size; s -= slide) {
+      if (!this.zeroWindows.has(s)) this.zeroWindows.set(s, Object.is(key, -0));
+    }
+  }
+
+  /** Emits fired windows as rows; `key`: the key of a late element whose windows fired again. */
+  private emit(fired: FiredWindows, latestFirst = false, key: unknown = NO_KEY): void {
     const { size } = this.config;
     const aggregates = this.spec.aggregates;
     const decodes = this.decodes;
@@ -372,7 +404,11 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       const start = fired.starts[w]!;
       const k = fired.keys[w]!;
       const row: Record<string, unknown> = { ...this.rowTemplate };
-      row.key = k >= MIN_SAFE ? k : this.keysById[(ID_BASE - k) / 2];
+      row.key = key !== NO_KEY ? key : k >= MIN_SAFE ? k : this.keysById[(ID_BASE - k) / 2];
+      if (row.key === 0 && key === NO_KEY) {
+        const negative = this.zeroWindows.get(start);
+        if (negative !== undefined) row.key = negative ? -0 : 0;
+      }
       row.start = start;
       row.end = start + size;
       for (let a = 0; a < aggregates.length; a++) {
@@ -384,11 +420,13 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   }
 
   /**
-   * The kernel's f64 key: a safe integer (not −0) stands for itself; any other key gets an id from
-   * the numbers below −2^53, where no such integer lies (spaced by 2, so each is exact).
+   * The kernel's f64 key: a safe integer other than ±0 stands for itself; any other key gets an id
+   * from the numbers below −2^53, where no such integer lies (spaced by 2, so each is exact). 0 and
+   * −0 share an id (`mapKeyOf` and the Map are SameValueZero), so they are one key, as in keyed
+   * state; the output shows the first seen.
    */
   private idOf(key: unknown): number {
-    if (typeof key === 'number' && Number.isSafeInteger(key) && (key !== 0 || 1 / key > 0)) return key;
+    if (typeof key === 'number' && key !== 0 && Number.isSafeInteger(key)) return key;
     const mk = mapKeyOf(key);
     let id = this.ids.get(mk);
     if (id === undefined) {

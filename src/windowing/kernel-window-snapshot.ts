@@ -17,6 +17,8 @@ export interface KernelWindowSnapshot {
   readonly watermark: number;
   readonly keys: readonly unknown[];
   readonly values: readonly unknown[];
+  /** (window start, 1 if its first element had the key −0 else 0) pairs, for the key 0/−0. */
+  readonly zeroWindows: readonly number[];
   readonly state: WindowAggregationState;
 }
 
@@ -36,7 +38,7 @@ export class KernelSnapshotError extends SluiceError {
 //  │   8 │  4 │ CRC-32C of bytes [12, total length)                                       │
 //  │  12 │  4 │ total length in bytes                                                     │
 //  │  16 │  … │ value codec: { signature, watermark, fire, retired, arrivals, layout,     │
-//  │     │    │   keys, values, slots, distinct, flags } — slots/distinct/flags are       │
+//  │     │    │   keys, values, zero, slots, distinct, flags } — slots/distinct/flags are │
 //  │     │    │   batch-codec buffers: slots = paneStart, key, firstSeq, count, one column │
 //  │     │    │   per accumulator; distinct = value; flags = key, start, state            │
 //  └─────┴────┴───────────────────────────────────────────────────────────────────────────┘
@@ -85,6 +87,7 @@ export function encodeKernelWindowSnapshot(s: KernelWindowSnapshot): Uint8Array 
     layout,
     keys: s.keys,
     values: s.values,
+    zero: s.zeroWindows,
     slots: table(['paneStart', 'key', 'firstSeq', 'count', ...layout], [slots.paneStarts, slots.keys, slots.firstSeqs, slots.counts, ...slots.accumulators]),
     distinct: table(['value'], [state.distinctValues]),
     flags: table(['key', 'start', 'state'], [flags.keys, flags.starts, flags.states]),
@@ -126,6 +129,7 @@ export function decodeKernelWindowSnapshot(bytes: Uint8Array, what: string): Ker
       watermark: v.watermark as number,
       keys: v.keys as unknown[],
       values: v.values as unknown[],
+      zeroWindows: v.zero as number[],
       state: {
         fireWatermark: v.fire as number,
         retiredWatermark: v.retired as number,

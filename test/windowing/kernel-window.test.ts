@@ -139,6 +139,25 @@ describe('window aggregation on the columnar kernels', () => {
     });
   }
 
+  it('takes 0 and −0 as one key, as keyed state does', async () => {
+    const events: Ev[] = [
+      { k: -0, ts: 1, v: 1, x: 1 },
+      { k: 0, ts: 2, v: 2, x: 2 },
+      { k: -0, ts: 13, v: 3, x: 3 },
+    ];
+    const run = async (path: Path) =>
+      (
+        await new StreamEnvironment(options[path])
+          .fromArray(events)
+          .pipe(watermarks({ timestamp: (e) => e.ts }), keyBy((e) => e.k), window(tumbling(10)), aggregate({ n: builtIn(path)(count()) }))
+          .collect()
+      ).map((r) => JSON.stringify(r, exact));
+    const heap = await run('heap');
+    expect(heap).toEqual(['{"key":"-0","start":0,"end":10,"n":2}', '{"key":"-0","start":10,"end":20,"n":1}']);
+    expect(await run('wasm')).toEqual(heap);
+    expect(await run('js')).toEqual(heap);
+  });
+
   it('fires a late element\'s windows latest start first, like the keyed-state operator', async () => {
     const events: Ev[] = [
       { k: 'a', ts: 5, v: 1, x: 1 },
