@@ -33,8 +33,16 @@
 //  │ canon.) │ 1st arrival│         │        │        │     │
 //  └─────────┴────────────┴─────────┴────────┴────────┴─────┘
 //  0         8            16        24       32
-//  Accumulators: sum (shared by sum and avg of a column), min, max, first, last of a column, and
-//  lastSeq (arrival number of the slot's last element) when some aggregate is `last`.
+//  Accumulators: sum (shared by sum and avg of a column), min, max, first, last of a column, a
+//  distinct set of a column (countDistinct, below), and lastSeq (arrival number of the slot's last
+//  element) when some aggregate is `last`.
+//
+//  distinct set (exact countDistinct; one per slot and column, and one per merged window row):
+//  acc ─► │ set u32 │ size u32 │            set 0 = no set yet (size 0)
+//  set ─► │ bits u64 │ bits u64 │ … │       setCapacity(size) entries (a power of two ≥ MIN_SET, at
+//         most 3/4 full), linear probing; EMPTY_BITS (a NaN pattern no canonical value has) = free.
+//  Values are canonical like keys (−0 as 0, every NaN as one NaN): SameValueZero, as a JS Set.
+//  A sliding window's set is the union of its panes' sets, made in the row when the window fires.
 //
 //  The index is two-level — (key, pane start) → pane record → per-pane table → slot — so that a
 //  pane, once every window that needs it is closed, goes at once: its table is freed and its chunk
@@ -100,6 +108,11 @@ import { allocBlock, freeBlock } from './lib/window-memory';
 @inline const K_FIRST: i32 = 5;
 @inline const K_LAST: i32 = 6;
 @inline const K_LAST_SEQ: i32 = 7;
+@inline const K_DISTINCT: i32 = 8;
+
+// Distinct sets.
+@inline const MIN_SET: u32 = 4;
+@inline const EMPTY_BITS: u64 = 0xffffffffffffffff;
 
 // Slot fields.
 @inline const S_KEY: usize = 0;
@@ -154,6 +167,7 @@ let nAggs: i32 = 0;
 let nAccs: i32 = 0;
 let lastSeqOff: usize = 0;
 let hasFirst: bool = false;
+let hasDistinct: bool = false;
 let strideShift: i32 = 0;
 let stride: usize = 0;
 let configured: bool = false;
@@ -320,6 +334,9 @@ export function configure(windowSize: f64, windowSlide: f64, windowOffset: f64, 
     else if (kind == K_LAST) {
       off = accFor(K_LAST, col);
       hasLast = true;
+    } else if (kind == K_DISTINCT) {
+      off = accFor(K_DISTINCT, col);
+      hasDistinct = true;
     } else if (kind != K_COUNT) return -1;
     store<i32>(AGG_KIND + (<usize>a << 2), kind);
     store<i32>(AGG_OFF + (<usize>a << 2), <i32>off);
@@ -576,6 +593,10 @@ function freePaneAt(i: i32): void {
     const m = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
     const kids = kidOf + (<usize>c << (CHUNK_SHIFT + 2));
     for (let j = 0; j < m; j++) releaseKid(load<i32>(kids + (<usize>j << 2)));
+    if (hasDistinct) {
+      const first = heapBase + (<usize>c << (CHUNK_SHIFT + strideShift));
+      for (let j = 0; j < m; j++) freeSets(first + (<usize>j << strideShift));
+    }
     left -= m;
     c = load<i32>(chunkNext + (<usize>c << 2));
   }
@@ -1048,8 +1069,92 @@ function accumulatorPasses(n: i32, seq0: f64): void {
         }
         break;
       }
+      case K_DISTINCT: {
+        for (let i = 0; i < n; i++) {
+          const ref = load<u32>(refs + (<usize>i << 2));
+          // The sink (slot 0) takes elements of no pane: they must not grow a set there.
+          if (ref != 0) setInsert(heap + (<usize>ref << shift) + off, canonicalKey(load<f64>(col + (<usize>i << 3))));
+        }
+        break;
+      }
     }
   }
+}
+
+// ── Distinct sets ───────────────────────────────────────────────────────────────────────────────
+
+/** Entries of a set holding `n` values: the smallest power of two ≥ MIN_SET at most 3/4 full. */
+@inline
+function setCapacity(n: u32): u32 {
+  const need = (n * 4 + 2) / 3;
+  return need <= MIN_SET ? MIN_SET : <u32>1 << (32 - clz<u32>(need - 1));
+}
+
+/** Adds canonical `bits` to the set of accumulator `acc` (made on the first value). */
+function setInsert(acc: usize, bits: u64): void {
+  let set = <usize>load<u32>(acc);
+  const n = load<u32>(acc, 4);
+  const cap = setCapacity(n);
+  if (set == 0) {
+    set = allocBlock(<usize>cap << 3);
+    memory.fill(set, 0xff, <usize>cap << 3);
+    store<u32>(acc, <u32>set);
+  }
+  const mask = cap - 1;
+  let i = hashKey(bits) & mask;
+  while (true) {
+    const e = set + (<usize>i << 3);
+    const v = load<u64>(e);
+    if (v == bits) return;
+    if (v == EMPTY_BITS) {
+      store<u64>(e, bits);
+      break;
+    }
+    i = (i + 1) & mask;
+  }
+  store<u32>(acc, n + 1, 4);
+  const grown = setCapacity(n + 1);
+  if (grown == cap) return;
+  const table = allocBlock(<usize>grown << 3);
+  memory.fill(table, 0xff, <usize>grown << 3);
+  const gmask = grown - 1;
+  for (let j: u32 = 0; j < cap; j++) {
+    const v = load<u64>(set + (<usize>j << 3));
+    if (v == EMPTY_BITS) continue;
+    let k = hashKey(v) & gmask;
+    while (load<u64>(table + (<usize>k << 3)) != EMPTY_BITS) k = (k + 1) & gmask;
+    store<u64>(table + (<usize>k << 3), v);
+  }
+  freeBlock(set, <usize>cap << 3);
+  store<u32>(acc, <u32>table);
+}
+
+/** Adds every value of the set of `src` to the set of `dst`. */
+function setUnion(dst: usize, src: usize): void {
+  const set = <usize>load<u32>(src);
+  if (set == 0) return;
+  const cap = setCapacity(load<u32>(src, 4));
+  for (let j: u32 = 0; j < cap; j++) {
+    const v = load<u64>(set + (<usize>j << 3));
+    if (v != EMPTY_BITS) setInsert(dst, v);
+  }
+}
+
+/** Frees the distinct sets of the slot or row at `p`. */
+function freeSets(p: usize): void {
+  for (let a = 0; a < nAccs; a++) {
+    if (load<i32>(ACC_KIND + (<usize>a << 2)) != K_DISTINCT) continue;
+    const acc = p + <usize>load<i32>(ACC_OFF + (<usize>a << 2));
+    const set = <usize>load<u32>(acc);
+    if (set != 0) freeBlock(set, <usize>setCapacity(load<u32>(acc, 4)) << 3);
+    store<u64>(acc, 0);
+  }
+}
+
+/** Frees the distinct sets of window rows 0..n-1 once they are emitted. */
+function freeRowSets(n: i32): void {
+  if (!hasDistinct) return;
+  for (let r = 0; r < n; r++) freeSets(rowPtr(r));
 }
 
 // ── Merging and output ──────────────────────────────────────────────────────────────────────────
@@ -1076,6 +1181,9 @@ function mergeInto(dst: usize, src: usize): void {
         break;
       case K_FIRST:
         if (takeFirst) store<f64>(d, v);
+        break;
+      case K_DISTINCT:
+        setUnion(d, src + off);
         break;
       default: // K_LAST, K_LAST_SEQ
         if (takeLast) store<f64>(d, v);
@@ -1107,8 +1215,10 @@ function emit(p: usize, start: f64): void {
   let col = outBase + (colBytes << 1) + o;
   for (let a = 0; a < nAggs; a++) {
     const kind = load<i32>(AGG_KIND + (<usize>a << 2));
-    let v = load<f64>(p + <usize>load<i32>(AGG_OFF + (<usize>a << 2)));
+    const at = p + <usize>load<i32>(AGG_OFF + (<usize>a << 2));
+    let v = load<f64>(at);
     if (kind == K_AVG) v /= load<f64>(p, S_COUNT);
+    else if (kind == K_DISTINCT) v = <f64>load<u32>(at, 4);
     store<f64>(col, v);
     col += colBytes;
   }
@@ -1259,6 +1369,7 @@ function fireWindow(start: f64, i0: i32, i1: i32): void {
     const row = rowPtr(load<i32>(sorted + (<usize>k << 2)));
     if (nEarly == 0 || flagState(load<u64>(row, S_KEY), start) != FLAG_EARLY) emit(row, start);
   }
+  freeRowSets(rows);
 }
 
 /**
@@ -1368,6 +1479,13 @@ function mergeColumn(heap: usize, rows: usize, shift: i32, n: i32, kind: i32, of
       }
       break;
     }
+    case K_DISTINCT: {
+      for (let j = 0; j < n; j++) {
+        const d = rows + (<usize>load<i32>(visitRows + (<usize>j << 2)) << shift) + off;
+        setUnion(d, heap + (<usize>load<u32>(visitSlots + (<usize>j << 2)) << shift) + off);
+      }
+      break;
+    }
     default: {
       // K_LAST and K_LAST_SEQ (the last accumulator, so LAST columns see the old lastSeq).
       const seq = lastSeqOff;
@@ -1459,6 +1577,7 @@ function firePending(wm: f64): void {
     const r = load<i32>(sorted + (<usize>k << 2));
     emit(rowPtr(r), load<f64>(rowStarts + (<usize>r << 3)));
   }
+  freeRowSets(rows);
 }
 
 // ── The contract ────────────────────────────────────────────────────────────────────────────────
@@ -1520,6 +1639,7 @@ export function current(key: f64, ts: f64, wm: f64): i32 {
   }
   ensureOutput(rows);
   for (let r = 0; r < rows; r++) emit(rowPtr(r), load<f64>(rowStarts + (<usize>r << 3)));
+  freeRowSets(rows);
   compactFlags();
   return outCount;
 }
@@ -1560,4 +1680,202 @@ export function outputCapacity(): i32 {
 /** Number of (key, pane) slots held. */
 export function entries(): i32 {
   return liveSlots;
+}
+
+// ── Snapshots ───────────────────────────────────────────────────────────────────────────────────
+//
+//  The state as columns in the transfer area: `exportSlots` writes them, `importSlots` reads them.
+//  xfer ─► │ paneStart f64[n] │ key f64[n] │ firstSeq f64[n] │ count f64[n] │ acc 0 f64[n] │ … │ acc A-1 f64[n] │ distinct f64[m] │
+//  n = one row per slot: panes in start order, a pane's slots in order of first arrival. A distinct
+//  accumulator's column holds its set's size; the set's values follow in the distinct area, slot
+//  by slot, accumulator by accumulator (m values in all).
+//  `exportFlags` / `importFlags`: xfer ─► │ key f64[k] │ start f64[k] │ state f64[k] │ (flagged windows only)
+
+let xferBase: usize = 0;
+let xferBytes: usize = 0;
+let xferDistinct: i32 = 0;
+
+/** The transfer area, holding at least `bytes` bytes; returns its address. */
+export function transfer(bytes: usize): usize {
+  if (bytes > xferBytes) {
+    if (xferBase != 0) freeBlock(xferBase, xferBytes);
+    xferBytes = <usize>nextPow2(<i32>(bytes < 64 ? <usize>64 : bytes));
+    xferBase = allocBlock(xferBytes);
+  }
+  return xferBase;
+}
+
+/** Writes every slot to the transfer area (see above); returns the number of rows. */
+export function exportSlots(): i32 {
+  const n = liveSlots;
+  let m = 0;
+  if (hasDistinct) {
+    for (let i = 0; i < nPanes; i++) {
+      const rec = paneAt(i);
+      let left = load<i32>(rec, P_COUNT);
+      let c = load<i32>(rec, P_HEAD);
+      while (left > 0) {
+        const k = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
+        const first = heapBase + (<usize>c << (CHUNK_SHIFT + strideShift));
+        for (let j = 0; j < k; j++) {
+          for (let a = 0; a < nAccs; a++) {
+            if (load<i32>(ACC_KIND + (<usize>a << 2)) == K_DISTINCT) m += <i32>load<u32>(first + (<usize>j << strideShift) + <usize>load<i32>(ACC_OFF + (<usize>a << 2)), 4);
+          }
+        }
+        left -= k;
+        c = load<i32>(chunkNext + (<usize>c << 2));
+      }
+    }
+  }
+  const col = <usize>n << 3;
+  const base = transfer(<usize>(4 + nAccs) * col + (<usize>m << 3));
+  let d = base + <usize>(4 + nAccs) * col;
+  let r: usize = 0;
+  for (let i = 0; i < nPanes; i++) {
+    const rec = paneAt(i);
+    const start = load<f64>(rec, P_START);
+    let left = load<i32>(rec, P_COUNT);
+    let c = load<i32>(rec, P_HEAD);
+    while (left > 0) {
+      const k = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
+      let s = heapBase + (<usize>c << (CHUNK_SHIFT + strideShift));
+      for (let j = 0; j < k; j++, s += stride, r += 8) {
+        store<f64>(base + r, start);
+        store<u64>(base + col + r, load<u64>(s, S_KEY));
+        store<f64>(base + 2 * col + r, load<f64>(s, S_FIRST_SEQ));
+        store<f64>(base + 3 * col + r, load<f64>(s, S_COUNT));
+        for (let a = 0; a < nAccs; a++) {
+          const acc = s + <usize>load<i32>(ACC_OFF + (<usize>a << 2));
+          let v = load<f64>(acc);
+          if (load<i32>(ACC_KIND + (<usize>a << 2)) == K_DISTINCT) {
+            const size = load<u32>(acc, 4);
+            v = <f64>size;
+            const set = <usize>load<u32>(acc);
+            if (set != 0) {
+              const cap = setCapacity(size);
+              for (let e: u32 = 0; e < cap; e++) {
+                const bits = load<u64>(set + (<usize>e << 3));
+                if (bits == EMPTY_BITS) continue;
+                store<u64>(d, bits);
+                d += 8;
+              }
+            }
+          }
+          store<f64>(base + <usize>(4 + a) * col + r, v);
+        }
+      }
+      left -= k;
+      c = load<i32>(chunkNext + (<usize>c << 2));
+    }
+  }
+  xferDistinct = m;
+  return n;
+}
+
+/** The number of distinct values the last `exportSlots` wrote. */
+export function exportedDistinct(): i32 {
+  return xferDistinct;
+}
+
+/** Writes the flagged windows to the transfer area (see above); returns their number. */
+export function exportFlags(): i32 {
+  const k = nPending + nEarly;
+  const col = <usize>k << 3;
+  const base = transfer(3 * col);
+  let r: usize = 0;
+  for (let i = 0; i < flagCount; i++) {
+    const f = flagBase + <usize>i * FLAG_BYTES;
+    const state = load<i32>(f, F_STATE);
+    if (state == FLAG_NONE) continue;
+    store<u64>(base + r, load<u64>(f, F_KEY));
+    store<f64>(base + col + r, load<f64>(f, F_START));
+    store<f64>(base + 2 * col + r, <f64>state);
+    r += 8;
+  }
+  return k;
+}
+
+/**
+ * Adds `n` slot rows (and `m` distinct values) from the transfer area to a kernel that has taken
+ * no element: F = `fireAt`, D = `deadAt` (the smallest among the snapshots restored), arrival
+ * numbers continue after `seq`. Windows the snapshot had fired beyond F (up to `partFire`) are
+ * flagged EARLY so that they do not fire twice. Returns 0, or -1 for a slot given twice.
+ */
+export function importSlots(n: i32, m: i32, partFire: f64, fireAt: f64, deadAt: f64, seq: f64): i32 {
+  fireWm = fireAt;
+  deadWm = deadAt;
+  if (seq > nextSeq) nextSeq = seq;
+  forgetPaneCache();
+  const base = xferBase;
+  const col = <usize>n << 3;
+  let d = base + <usize>(4 + nAccs) * col;
+  const dEnd = d + (<usize>m << 3);
+  for (let r: usize = 0; r < col; r += 8) {
+    const p = load<f64>(base + r);
+    const bits = canonicalKey(load<f64>(base + col + r));
+    const at = lowerBound(p);
+    const id = at < nPanes && startAt(at) == p ? load<i32>(order + (<usize>at << 2)) : createPane(p, at);
+    const rec = paneRec(id);
+    const h = hashKey(bits);
+    if (lookup(rec, bits, h) >= 0) return -1;
+    const table = <usize>load<u32>(rec, P_TABLE);
+    const mask = load<u32>(rec, P_MASK);
+    let k = h & mask;
+    while (load<u32>(table + (<usize>k << 3), 4) != 0) k = (k + 1) & mask;
+    const idx = createSlot(rec, table + (<usize>k << 3), h, bits, load<f64>(base + 2 * col + r));
+    const s = heapBase + (<usize>idx << strideShift);
+    store<f64>(s, load<f64>(base + 3 * col + r), S_COUNT);
+    for (let a = 0; a < nAccs; a++) {
+      const acc = s + <usize>load<i32>(ACC_OFF + (<usize>a << 2));
+      const v = load<f64>(base + <usize>(4 + a) * col + r);
+      if (load<i32>(ACC_KIND + (<usize>a << 2)) != K_DISTINCT) {
+        store<f64>(acc, v);
+        continue;
+      }
+      if (!(v >= 0) || d + (<usize>v << 3) > dEnd) return -1;
+      for (let q = 0; q < <i32>v; q++, d += 8) setInsert(acc, canonicalKey(load<f64>(d)));
+    }
+    if (partFire > fireWm) {
+      for (let j = jAbove(p, fireWm), last = jAtMost(p, partFire); j >= last; j--) {
+        const w = p - <f64>j * slide;
+        if (w + size - 1 > deadWm && flagState(bits, w) == FLAG_NONE) setFlag(bits, w, FLAG_EARLY);
+      }
+    }
+  }
+  recomputeNextDue();
+  return d == dEnd ? 0 : -1;
+}
+
+/**
+ * Adds `k` flagged windows from the transfer area, after their snapshot's `importSlots`: EARLY
+ * stays EARLY; PENDING (changed since it fired) stays PENDING where the window ends at or before
+ * F, and otherwise becomes unflagged — `fire` will fire it as a new window.
+ */
+export function importFlags(k: i32): void {
+  const base = xferBase;
+  const col = <usize>k << 3;
+  for (let r: usize = 0; r < col; r += 8) {
+    const bits = canonicalKey(load<f64>(base + r));
+    const start = load<f64>(base + col + r);
+    const state = <i32>load<f64>(base + 2 * col + r);
+    if (!(start + size - 1 > deadWm)) continue;
+    if (state == FLAG_EARLY) setFlag(bits, start, FLAG_EARLY);
+    else if (state == FLAG_PENDING) setFlag(bits, start, start + size - 1 <= fireWm ? FLAG_PENDING : FLAG_NONE);
+  }
+  compactFlags();
+}
+
+/** F, the largest watermark given to `fire` (−∞ before the first). */
+export function fireWatermark(): f64 {
+  return fireWm;
+}
+
+/** D, the largest watermark windows are retired up to (−∞ before the first `evict`). */
+export function retiredWatermark(): f64 {
+  return deadWm;
+}
+
+/** The number of elements added so far: the next arrival number. */
+export function arrivals(): f64 {
+  return nextSeq;
 }

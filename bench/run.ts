@@ -2,10 +2,11 @@
  * `npm run bench`: keyed event-time windows, sum + count, over N in-memory object records —
  * sluice's public API against the same computation in RxJS and in a hand-written loop.
  *
- *   npm run bench -- [--events N] [--rounds R]
+ *   npm run bench -- [--events N] [--rounds R] [--only b-periodic,b-periodic-sliding]
  *
  * Every variant runs R times in one process (rounds interleave the variants); the table shows
- * medians. Every run's results are checked against the hand-written loop's (row count, Σcount,
+ * medians of wall time and of CPU time (all threads), the steadier of the two on a shared machine.
+ * `--only` runs the listed variants and the hand loops. Every run's results are checked against the hand-written loop's (row count, Σcount,
  * Σsum and a key/window-weighted checksum), so no line can be fast by computing less. Memory is
  * measured apart, untimed: each variant runs once more in a fresh child process, which reports its
  * maximum RSS and the peak of `heapUsed`, sampled every 2^16 records.
@@ -286,8 +287,15 @@ function measureInChild(id: string, events: number): Promise<MemoryReport> {
 }
 
 async function main(): Promise<void> {
-  const { events, rounds, memory } = parseOptions(process.argv.slice(2), { events: 2_000_000, rounds: 5 }, 'npm run bench -- [--events N] [--rounds R]', ['memory']);
+  const { events, rounds, memory, only } = parseOptions(
+    process.argv.slice(2),
+    { events: 2_000_000, rounds: 5 },
+    'npm run bench -- [--events N] [--rounds R] [--only id,id,...]',
+    ['memory', 'only'],
+  );
   if (memory !== undefined) return memoryChild(memory, events);
+  // --only b-periodic,e-loop: a quick look at some variants (the hand loops always run: ratios need them).
+  const chosen = only === undefined ? variants : variants.filter((v) => v.id.startsWith('e-loop') || only.split(',').includes(v.id));
 
   const cpus = os.cpus();
   const machine = {
@@ -317,21 +325,27 @@ async function main(): Promise<void> {
     throw new Error('reference (sliding) lost records');
   }
 
-  const times = new Map<string, number[]>(variants.map((v) => [v.id, []]));
+  const times = new Map<string, number[]>(chosen.map((v) => [v.id, []]));
+  const cpuTimes = new Map<string, number[]>(chosen.map((v) => [v.id, []]));
   for (let round = 0; round < rounds; round++) {
     // Rotate the order each round so no variant always runs right after a heavy one.
-    const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+    const order = chosen.map((_, i) => chosen[(i + round) % chosen.length]!);
     const line: string[] = [];
     for (const v of order) {
       gc();
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const rows = await v.run(bids, plainTs);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       const d = digest(rows, v.window === 'tumbling' ? WINDOW_MS : SLIDE_MS);
       if (!sameDigest(d, reference[v.window])) {
         throw new Error(`${v.id} computed different results: ${JSON.stringify(d)} vs reference ${JSON.stringify(reference[v.window])}`);
       }
       times.get(v.id)!.push(ms);
+      // CPU time (user + system, all threads: GC helpers too) is steadier than wall time when the
+      // machine is shared.
+      cpuTimes.get(v.id)!.push((cpu.user + cpu.system) / 1000);
       line.push(`${v.id} ${ms.toFixed(0)} ms`);
     }
     console.error(`round ${round + 1}/${rounds}: ${line.join(', ')}`);
@@ -340,7 +354,7 @@ async function main(): Promise<void> {
   // Memory (untimed): each variant once more, alone in a fresh process, so that its peak RSS is its own.
   const baseline = await measureInChild('baseline', events);
   const peaks = new Map<string, MemoryReport>();
-  for (const v of variants) {
+  for (const v of chosen) {
     const report = await measureInChild(v.id, events);
     peaks.set(v.id, report);
     console.error(`memory: ${v.id} peak heap +${report.peakHeapDeltaMB} MB, max RSS ${report.maxRssMB} MB (data alone: ${baseline.maxRssMB} MB)`);
@@ -349,7 +363,8 @@ async function main(): Promise<void> {
   // Report.
   const medianMs = (id: string): number => median(times.get(id)!);
   const eps = (id: string): number => events / (medianMs(id) / 1000);
-  const results = variants.map((v) => {
+  const epsCpu = (id: string): number => events / (median(cpuTimes.get(id)!) / 1000);
+  const results = chosen.map((v) => {
     const p = peaks.get(v.id)!;
     const loop = v.window === 'tumbling' ? 'e-loop' : 'e-loop-sliding';
     return {
@@ -359,7 +374,10 @@ async function main(): Promise<void> {
       medianMs: Math.round(medianMs(v.id) * 10) / 10,
       eventsPerSecond: Math.round(eps(v.id)),
       vsHandLoop: eps(v.id) / eps(loop),
-      vsRxjs: v.window === 'tumbling' ? eps(v.id) / eps('d-rxjs') : undefined,
+      vsRxjs: v.window === 'tumbling' && times.has('d-rxjs') ? eps(v.id) / eps('d-rxjs') : undefined,
+      eventsPerCpuSecond: Math.round(epsCpu(v.id)),
+      vsHandLoopCpu: epsCpu(v.id) / epsCpu(loop),
+      roundsCpuMs: cpuTimes.get(v.id)!.map((t) => Math.round(t)),
       roundsMs: times.get(v.id)!.map((t) => Math.round(t * 10) / 10),
       peakHeapDeltaMB: p.peakHeapDeltaMB,
       maxRssMB: p.maxRssMB,
@@ -374,12 +392,12 @@ async function main(): Promise<void> {
     `${events.toLocaleString('en-US')} events, ${KEYS.toLocaleString('en-US')} keys, ~${EVENTS_PER_KEY_AND_WINDOW} events per key and ${WINDOW_MS / 1000} s window; median of ${rounds} rounds`,
     `${machine.cores} × ${machine.cpu}, Node ${machine.node}`,
     '',
-    '| variant | window | events/s | median ms | vs hand loop | vs RxJS | peak heap Δ | max RSS (Δ over data) |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| variant | window | events/s | median ms | vs hand loop | vs RxJS | events/CPU-s | vs hand loop (CPU) | peak heap Δ | max RSS (Δ over data) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...results.map(
       (r) =>
         `| ${r.label} | ${r.window} | ${fmt(r.eventsPerSecond)} | ${fmt(r.medianMs)} | ${ratio(r.vsHandLoop)} | ${ratio(r.vsRxjs)} | ` +
-        `${r.peakHeapDeltaMB} MB | ${r.maxRssMB} MB (+${r.rssOverDataMB}) |`,
+        `${fmt(r.eventsPerCpuSecond)} | ${ratio(r.vsHandLoopCpu)} | ${r.peakHeapDeltaMB} MB | ${r.maxRssMB} MB (+${r.rssOverDataMB}) |`,
     ),
   ];
   console.log(table.join('\n'));

@@ -2,11 +2,12 @@ import type { AggregateFunction } from '../state/descriptors';
 
 /**
  * A built-in or user aggregate over a window: Flink's `AggregateFunction` plus a name. Built-ins
- * also say which numeric field they read (`field`), so the columnar kernels can run them.
+ * also say which field they read (`field`: numeric for sum, min, max and avg; any value for first,
+ * last and countDistinct), so the columnar kernels can run them.
  */
 export interface Aggregator<T, ACC, R> extends AggregateFunction<T, ACC, R> {
   readonly kind: string;
-  readonly field?: (value: T) => number;
+  readonly field?: (value: T) => unknown;
 }
 
 /** The result type of an aggregator. */

@@ -95,6 +95,7 @@ interface Slot<V> {
 export function firstAggregator<T, V>(field: (value: T) => V): Aggregator<T, Slot<V>, V | undefined> {
   return {
     kind: 'first',
+    field,
     createAccumulator: () => ({ set: false, value: undefined }),
     add: (v, acc) => {
       if (!acc.set) {
@@ -112,6 +113,7 @@ export function firstAggregator<T, V>(field: (value: T) => V): Aggregator<T, Slo
 export function lastAggregator<T, V>(field: (value: T) => V): Aggregator<T, Slot<V>, V | undefined> {
   return {
     kind: 'last',
+    field,
     createAccumulator: () => ({ set: false, value: undefined }),
     add: (v, acc) => {
       acc.set = true;
@@ -127,6 +129,7 @@ export function lastAggregator<T, V>(field: (value: T) => V): Aggregator<T, Slot
 export function countDistinctAggregator<T, V>(field: (value: T) => V): Aggregator<T, Set<V>, number> {
   return {
     kind: 'countDistinct',
+    field,
     createAccumulator: () => new Set<V>(),
     add: (v, acc) => acc.add(field(v)),
     getResult: (acc) => acc.size,

@@ -39,7 +39,7 @@ export interface ProcessWindowFunction<T, K, O> {
 }
 
 const RESERVED = new Set(['key', 'start', 'end']);
-const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg']);
+const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg', 'first', 'last', 'countDistinct']);
 
 /**
  * A keyed stream cut into windows (Flink's `WindowedStream`); `aggregate`, `reduce` or `process`
@@ -128,15 +128,14 @@ export class WindowedStream<T, K> {
   }
 
   /**
-   * Tumbling and sliding event-time windows with the default trigger and only count, sum, min, max
-   * and avg over numeric fields run on the columnar kernel (WebAssembly or its JavaScript twin).
+   * Tumbling and sliding event-time windows with the default trigger and only built-in aggregates
+   * (count, sum, min, max, avg, first, last, countDistinct) run on the columnar kernel (WebAssembly
+   * or its JavaScript twin); user-defined aggregate functions keep window state in keyed state.
    */
   private kernelSpec(
     names: readonly string[],
     aggregators: ReadonlyArray<Aggregator<T, unknown, unknown>>,
   ): KernelWindowSpec<T> | undefined {
-    // The kernels cannot snapshot yet: checkpointed jobs keep window state in the keyed backend.
-    if (this.keyed.environment.checkpoint !== undefined) return undefined;
     const panes = this.assigner.panes;
     const trigger = this.options.trigger;
     if (panes === undefined || !this.assigner.isEventTime || (trigger !== undefined && trigger !== eventTimeTrigger())) return undefined;

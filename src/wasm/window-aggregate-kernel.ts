@@ -1,5 +1,5 @@
-import { PaneAggregation, planWindowAggregation, type WindowAggregationPlan } from '../windowing/pane-aggregation';
-import type { FiredWindows, WindowAggregation, WindowAggregationConfig } from '../windowing/window-aggregation';
+import { accumulatorsOf, checkState, PaneAggregation, planWindowAggregation, type WindowAggregationPlan } from '../windowing/pane-aggregation';
+import type { FiredWindows, KernelInput, WindowAggregation, WindowAggregationConfig, WindowAggregationState } from '../windowing/window-aggregation';
 import { instantiateKernel } from './loader';
 
 /** The exports of `assembly/window-aggregate.ts`. */
@@ -16,6 +16,15 @@ interface WindowKernelExports {
   output(): number;
   outputCapacity(): number;
   entries(): number;
+  transfer(bytes: number): number;
+  exportSlots(): number;
+  exportedDistinct(): number;
+  exportFlags(): number;
+  importSlots(n: number, m: number, partFire: number, fireAt: number, deadAt: number, seq: number): number;
+  importFlags(k: number): void;
+  fireWatermark(): number;
+  retiredWatermark(): number;
+  arrivals(): number;
 }
 
 /**
@@ -27,14 +36,7 @@ const wasmUrl = (): URL => new URL('../../build/wasm/window-aggregate.wasm', imp
 /** The most elements handed to the kernel in one call; larger `add`s go in pieces. */
 const MAX_CALL = 1 << 16;
 
-/** Float64Array views of the kernel's input area, for callers that write a batch there directly. */
-export interface KernelInput {
-  /** Capacity (≥ the `n` asked for); write elements from index 0. */
-  readonly keys: Float64Array;
-  readonly timestamps: Float64Array;
-  /** One view per value column of the configuration (empty for columns no aggregate reads). */
-  readonly columns: readonly Float64Array[];
-}
+export type { KernelInput };
 
 const NO_VALUES = new Float64Array(0);
 
@@ -73,7 +75,7 @@ export class WasmWindowAggregation implements WindowAggregation {
 
   private constructor(
     private readonly exports: WindowKernelExports,
-    plan: WindowAggregationPlan,
+    private readonly plan: WindowAggregationPlan,
     columns: number,
   ) {
     this.slotOfColumn = new Int32Array(columns).fill(-1);
@@ -154,6 +156,64 @@ export class WasmWindowAggregation implements WindowAggregation {
 
   evict(cleanupWatermark: number): void {
     this.exports.evict(cleanupWatermark);
+  }
+
+  exportState(): WindowAggregationState {
+    const { exports } = this;
+    const n = exports.exportSlots();
+    const m = exports.exportedDistinct();
+    const nAccs = this.plan.accumulators.length;
+    this.sync();
+    let b = exports.transfer(0) >>> 3;
+    const column = (): Float64Array => {
+      const c = this.f64.slice(b, b + n);
+      b += n;
+      return c;
+    };
+    const slots = {
+      paneStarts: column(),
+      keys: column(),
+      firstSeqs: column(),
+      counts: column(),
+      accumulators: Array.from({ length: nAccs }, column),
+    };
+    const distinctValues = this.f64.slice(b, b + m);
+    const k = exports.exportFlags();
+    this.sync();
+    const f = exports.transfer(0) >>> 3;
+    return {
+      fireWatermark: exports.fireWatermark(),
+      retiredWatermark: exports.retiredWatermark(),
+      arrivals: exports.arrivals(),
+      accumulators: accumulatorsOf(this.plan),
+      slots,
+      distinctValues,
+      flags: { keys: this.f64.slice(f, f + k), starts: this.f64.slice(f + k, f + 2 * k), states: this.f64.slice(f + 2 * k, f + 3 * k) },
+    };
+  }
+
+  importState(state: WindowAggregationState, fireWatermark: number, retiredWatermark: number): void {
+    const n = checkState(state, this.plan);
+    const { slots, distinctValues, flags } = state;
+    const { exports } = this;
+    const m = distinctValues.length;
+    let b = exports.transfer(8 * ((4 + slots.accumulators.length) * n + m)) >>> 3;
+    this.sync();
+    for (const c of [slots.paneStarts, slots.keys, slots.firstSeqs, slots.counts, ...slots.accumulators]) {
+      this.f64.set(c, b);
+      b += n;
+    }
+    this.f64.set(distinctValues, b);
+    if (exports.importSlots(n, m, state.fireWatermark, fireWatermark, retiredWatermark, state.arrivals) !== 0) {
+      throw new Error('window aggregation state: a key appears twice in a pane, or the distinct values do not add up');
+    }
+    const k = flags.keys.length;
+    const f = exports.transfer(8 * 3 * k) >>> 3;
+    this.sync();
+    this.f64.set(flags.keys, f);
+    this.f64.set(flags.starts, f + k);
+    this.f64.set(flags.states, f + 2 * k);
+    exports.importFlags(k);
   }
 
   /** Makes the input area hold `n` elements and the views current. */

@@ -1,5 +1,13 @@
 import { ConfigurationError } from '../errors';
-import type { FiredWindows, KernelAggregate, WindowAggregation, WindowAggregationConfig } from './window-aggregation';
+import type {
+  AccumulatorKind,
+  FiredWindows,
+  KernelAggregate,
+  KernelInput,
+  WindowAggregation,
+  WindowAggregationConfig,
+  WindowAggregationState,
+} from './window-aggregation';
 
 /**
  * The JavaScript twin of the WebAssembly window-aggregation kernel (`assembly/window-aggregate.ts`):
@@ -15,7 +23,9 @@ import type { FiredWindows, KernelAggregate, WindowAggregation, WindowAggregatio
  * Results: `count`; `sum` adds in arrival order within a pane (from 0, as the `sum()` aggregator),
  * and a window adds its pane sums in pane-start order — for a sliding window that may differ in the
  * last bits from adding its elements one by one; `min`/`max` as `Math.min`/`Math.max` (NaN wins,
- * −0 < +0); `avg` = sum / count; `first`/`last` the value of the earliest/latest-arriving element.
+ * −0 < +0); `avg` = sum / count; `first`/`last` the value of the earliest/latest-arriving element;
+ * `countDistinct` the exact number of distinct values (SameValueZero: −0 is 0, NaN is NaN), from one
+ * set per (key, pane) — a sliding window's set is the union of its panes' sets.
  * Keys are compared after mapping −0 to 0 and every NaN to one NaN; output keys are in that form.
  *
  * Time: `fire(F)` fires the windows with `end - 1 <= F` at most once per change; `evict(c)` closes
@@ -45,6 +55,7 @@ export class PaneAggregation implements WindowAggregation {
   private readonly aggOff: Int32Array;
   private readonly lastSeqOff: number;
   private readonly hasFirst: boolean;
+  private readonly hasDistinct: boolean;
   private readonly strideShift: number;
   private readonly stride: number;
   /** The image of a new slot (count 0, every accumulator at its identity). */
@@ -115,45 +126,34 @@ export class PaneAggregation implements WindowAggregation {
   private cand = new Float64Array(64);
   private nCand = 0;
 
+  // Distinct sets: a countDistinct accumulator holds the id of its set here (0 = none yet).
+  private readonly sets: Array<Set<number> | undefined> = [undefined];
+  private readonly freeSetIds: number[] = [];
+  private readonly plan: WindowAggregationPlan;
+  /** The arrays `input` hands out. */
+  private inputArrays: KernelInput = { keys: new Float64Array(0), timestamps: new Float64Array(0), columns: [] };
+
   constructor(config: WindowAggregationConfig) {
     const plan = planWindowAggregation(config);
+    this.plan = plan;
     this.winSize = plan.size;
     this.slide = plan.slide;
     this.offset = plan.offset;
     this.panesPerWindow = plan.panesPerWindow;
     this.integralGrid =
       Number.isInteger(plan.slide) && Number.isInteger(plan.offset) && plan.slide <= MAX_GRID && Math.abs(plan.offset) <= MAX_GRID;
-    const kinds: number[] = [];
-    const cols: number[] = [];
-    const offs: number[] = [];
-    const init: number[] = [];
-    const accFor = (kind: number, col: number): number => {
-      for (let a = 0; a < kinds.length; a++) if (kinds[a] === kind && cols[a] === col) return offs[a]!;
-      const off = S_ACCS + kinds.length;
-      kinds.push(kind);
-      cols.push(col);
-      offs.push(off);
-      init.push(kind === K_MIN ? Number.POSITIVE_INFINITY : kind === K_MAX || kind === K_LAST_SEQ ? Number.NEGATIVE_INFINITY : 0);
-      return off;
-    };
-    const aggKind = new Int32Array(plan.aggregates.length);
-    const aggOff = new Int32Array(plan.aggregates.length);
-    let hasLast = false;
-    plan.aggregates.forEach(({ code, column }, a) => {
-      let off = S_COUNT;
-      if (code === K_SUM || code === K_AVG) off = accFor(K_SUM, column);
-      else if (code === K_MIN || code === K_MAX || code === K_FIRST) off = accFor(code, column);
-      else if (code === K_LAST) {
-        off = accFor(K_LAST, column);
-        hasLast = true;
-      }
-      aggKind[a] = code;
-      aggOff[a] = off;
-    });
-    this.lastSeqOff = hasLast ? accFor(K_LAST_SEQ, -1) : 0;
+    const { accumulators, aggregateAccumulator } = plan;
+    const kinds = accumulators.map((a) => a.code);
+    const offs = kinds.map((_, a) => S_ACCS + a);
+    const init = kinds.map((kind) => (kind === K_MIN ? Number.POSITIVE_INFINITY : kind === K_MAX || kind === K_LAST_SEQ ? Number.NEGATIVE_INFINITY : 0));
+    const aggKind = Int32Array.from(plan.aggregates, (a) => a.code);
+    const aggOff = Int32Array.from(aggregateAccumulator, (a) => (a < 0 ? S_COUNT : S_ACCS + a));
+    const lastSeq = kinds.indexOf(K_LAST_SEQ);
+    this.lastSeqOff = lastSeq < 0 ? 0 : S_ACCS + lastSeq;
     this.hasFirst = kinds.includes(K_FIRST);
+    this.hasDistinct = kinds.includes(K_DISTINCT);
     this.accKind = Int32Array.from(kinds);
-    this.accCol = Int32Array.from(cols);
+    this.accCol = Int32Array.from(accumulators, (a) => a.column);
     this.accOff = Int32Array.from(offs);
     this.aggKind = aggKind;
     this.aggOff = aggOff;
@@ -176,6 +176,18 @@ export class PaneAggregation implements WindowAggregation {
   }
 
   // ── Adding ────────────────────────────────────────────────────────────────────────────────────
+
+  input(n: number): KernelInput {
+    if (n > this.inputArrays.keys.length) {
+      const cap = nextPow2(Math.max(n, 1024));
+      this.inputArrays = {
+        keys: new Float64Array(cap),
+        timestamps: new Float64Array(cap),
+        columns: Array.from({ length: this.plan.columns }, () => new Float64Array(cap)),
+      };
+    }
+    return this.inputArrays;
+  }
 
   add(keys: Float64Array, timestamps: Float64Array, columns: readonly Float64Array[], from: number, to: number): void {
     const n = to - from;
@@ -257,6 +269,12 @@ export class PaneAggregation implements WindowAggregation {
           break;
         case K_LAST:
           for (let i = 0; i < n; i++) heap[(refs[i]! << shift) + off] = col[from + i]!;
+          break;
+        case K_DISTINCT:
+          for (let i = 0; i < n; i++) {
+            // The sink (slot 0) takes elements of no pane: they must not grow a set there.
+            if (refs[i] !== 0) this.setOf(heap, (refs[i]! << shift) + off).add(col[from + i]!);
+          }
           break;
       }
     }
@@ -579,6 +597,43 @@ export class PaneAggregation implements WindowAggregation {
     }
   }
 
+  // ── Distinct sets ─────────────────────────────────────────────────────────────────────────────
+
+  /** The set of the countDistinct accumulator at `at` of `acc` (made on the first value). */
+  private setOf(acc: Float64Array, at: number): Set<number> {
+    const id = acc[at]!;
+    if (id !== 0) return this.sets[id]!;
+    const set = new Set<number>();
+    const made = this.freeSetIds.pop() ?? this.sets.length;
+    this.sets[made] = set;
+    acc[at] = made;
+    return set;
+  }
+
+  /** Adds every value of set `src` (an id) to the set of accumulator `at` of `rows`. */
+  private setUnion(rows: Float64Array, at: number, src: number): void {
+    if (src === 0) return;
+    const into = this.setOf(rows, at);
+    for (const v of this.sets[src]!) into.add(v);
+  }
+
+  /** Frees the distinct sets of the slot or row at `p` of `acc`. */
+  private freeSets(acc: Float64Array, p: number): void {
+    for (let a = 0; a < this.accKind.length; a++) {
+      if (this.accKind[a] !== K_DISTINCT) continue;
+      const id = acc[p + this.accOff[a]!]!;
+      if (id === 0) continue;
+      this.sets[id] = undefined;
+      this.freeSetIds.push(id);
+      acc[p + this.accOff[a]!] = 0;
+    }
+  }
+
+  private freeRowSets(n: number): void {
+    if (!this.hasDistinct) return;
+    for (let r = 0; r < n; r++) this.freeSets(this.rows, r << this.strideShift);
+  }
+
   // ── Merging and output ────────────────────────────────────────────────────────────────────────
 
   /** Merges slot (or row) `src` of `from` into row `dst` of `rows`. */
@@ -604,6 +659,9 @@ export class PaneAggregation implements WindowAggregation {
         case K_FIRST:
           if (takeFirst) rows[dst + off] = v;
           break;
+        case K_DISTINCT:
+          this.setUnion(rows, dst + off, v);
+          break;
         default: // K_LAST, K_LAST_SEQ
           if (takeLast) rows[dst + off] = v;
       }
@@ -627,6 +685,7 @@ export class PaneAggregation implements WindowAggregation {
     for (let a = 0; a < this.aggKind.length; a++) {
       let v = from[p + this.aggOff[a]!]!;
       if (this.aggKind[a] === K_AVG) v /= from[p + S_COUNT]!;
+      else if (this.aggKind[a] === K_DISTINCT) v = this.sets[v]?.size ?? 0;
       out.results[a]![o] = v;
     }
   }
@@ -743,6 +802,7 @@ export class PaneAggregation implements WindowAggregation {
       const row = sorted[k]! << this.strideShift;
       if (this.nEarly === 0 || this.flagState(this.rows[row + S_KEY]!, start) !== FLAG_EARLY) this.emit(this.rows, row, start);
     }
+    this.freeRowSets(nRows);
   }
 
   /**
@@ -828,6 +888,9 @@ export class PaneAggregation implements WindowAggregation {
           if (heap[s + S_FIRST_SEQ]! < rows[r + S_FIRST_SEQ]!) rows[r + off] = heap[s + off]!;
         }
         break;
+      case K_DISTINCT:
+        for (let j = 0; j < n; j++) this.setUnion(rows, (rowsOf[j]! << shift) + off, heap[(slots[j]! << shift) + off]!);
+        break;
       default: {
         // K_LAST and K_LAST_SEQ (the last accumulator, so LAST columns see the old lastSeq).
         const seq = this.lastSeqOff;
@@ -909,6 +972,7 @@ export class PaneAggregation implements WindowAggregation {
       const r = sorted[k]!;
       this.emit(this.rows, r << this.strideShift, this.rowStarts[r]!);
     }
+    this.freeRowSets(nRows);
   }
 
   // ── The contract ──────────────────────────────────────────────────────────────────────────────
@@ -961,6 +1025,7 @@ export class PaneAggregation implements WindowAggregation {
     }
     this.ensureOutput(nRows);
     for (let r = 0; r < nRows; r++) this.emit(this.rows, r << this.strideShift, this.rowStarts[r]!);
+    this.freeRowSets(nRows);
     this.compactFlags();
     return this.out;
   }
@@ -984,12 +1049,125 @@ export class PaneAggregation implements WindowAggregation {
     this.compactFlags();
   }
 
+  // ── Snapshots ─────────────────────────────────────────────────────────────────────────────────
+
+  exportState(): WindowAggregationState {
+    const n = this.liveSlots;
+    const nAccs = this.accKind.length;
+    const shift = this.strideShift;
+    const paneStarts = new Float64Array(n);
+    const keys = new Float64Array(n);
+    const firstSeqs = new Float64Array(n);
+    const counts = new Float64Array(n);
+    const accumulators = Array.from({ length: nAccs }, () => new Float64Array(n));
+    const distinct: number[] = [];
+    let r = 0;
+    for (const pane of this.panes) {
+      let left = pane.count;
+      let c = pane.head;
+      while (left > 0) {
+        const m = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
+        for (let j = 0, s = (c << CHUNK_SHIFT) << shift; j < m; j++, s += this.stride, r++) {
+          paneStarts[r] = pane.start;
+          keys[r] = this.heap[s + S_KEY]!;
+          firstSeqs[r] = this.heap[s + S_FIRST_SEQ]!;
+          counts[r] = this.heap[s + S_COUNT]!;
+          for (let a = 0; a < nAccs; a++) {
+            let v = this.heap[s + this.accOff[a]!]!;
+            if (this.accKind[a] === K_DISTINCT) {
+              const set = this.sets[v];
+              v = set?.size ?? 0;
+              if (set !== undefined) for (const x of set) distinct.push(x);
+            }
+            accumulators[a]![r] = v;
+          }
+        }
+        left -= m;
+        c = this.chunkNext[c]!;
+      }
+    }
+    const live: number[] = [];
+    for (let i = 0; i < this.flagCount; i++) if (this.flagStates[i] !== FLAG_NONE) live.push(i);
+    return {
+      fireWatermark: this.fireWm,
+      retiredWatermark: this.deadWm,
+      arrivals: this.nextSeq,
+      accumulators: accumulatorsOf(this.plan),
+      slots: { paneStarts, keys, firstSeqs, counts, accumulators },
+      distinctValues: Float64Array.from(distinct),
+      flags: {
+        keys: Float64Array.from(live, (i) => this.flagKeys[i]!),
+        starts: Float64Array.from(live, (i) => this.flagStarts[i]!),
+        states: Float64Array.from(live, (i) => this.flagStates[i]!),
+      },
+    };
+  }
+
+  importState(state: WindowAggregationState, fireWatermark: number, retiredWatermark: number): void {
+    const n = checkState(state, this.plan);
+    const { paneStarts, keys, firstSeqs, counts, accumulators } = state.slots;
+    const distinct = state.distinctValues;
+    this.fireWm = fireWatermark;
+    this.deadWm = retiredWatermark;
+    if (state.arrivals > this.nextSeq) this.nextSeq = state.arrivals;
+    this.forgetPaneCache();
+    let d = 0;
+    for (let r = 0; r < n; r++) {
+      const p = paneStarts[r]!;
+      const raw = keys[r]!;
+      const key = raw === 0 ? 0 : raw;
+      const at = this.lowerBound(p);
+      const pane = at < this.panes.length && this.panes[at]!.start === p ? this.panes[at]! : this.createPane(p, at);
+      const h = hashKey(key);
+      if (this.lookup(pane, key, h) >= 0) throw new Error(`window aggregation state: key ${key} appears twice in pane ${p}`);
+      let k = h & pane.mask;
+      while (pane.table[(k << 1) + 1] !== 0) k = (k + 1) & pane.mask;
+      const s = this.createSlot(pane, k, h, key, firstSeqs[r]!) << this.strideShift;
+      const heap = this.heap;
+      heap[s + S_COUNT] = counts[r]!;
+      for (let a = 0; a < this.accKind.length; a++) {
+        const v = accumulators[a]![r]!;
+        if (this.accKind[a] !== K_DISTINCT) {
+          heap[s + this.accOff[a]!] = v;
+          continue;
+        }
+        if (!(v >= 0) || d + v > distinct.length) throw new Error('window aggregation state: the distinct values do not add up');
+        if (v > 0) {
+          const set = this.setOf(heap, s + this.accOff[a]!);
+          for (let q = 0; q < v; q++) set.add(distinct[d++]!);
+        }
+      }
+      if (state.fireWatermark > this.fireWm) {
+        for (let j = this.jAbove(p, this.fireWm), last = this.jAtMost(p, state.fireWatermark); j >= last; j--) {
+          const w = p - j * this.slide;
+          if (w + this.winSize - 1 > this.deadWm && this.flagState(key, w) === FLAG_NONE) this.setFlag(key, w, FLAG_EARLY);
+        }
+      }
+    }
+    if (d !== distinct.length) throw new Error('window aggregation state: the distinct values do not add up');
+    this.recomputeNextDue();
+    const { flags } = state;
+    for (let i = 0; i < flags.keys.length; i++) {
+      const raw = flags.keys[i]!;
+      const key = raw === 0 ? 0 : raw;
+      const start = flags.starts[i]!;
+      const flag = flags.states[i];
+      if (!(start + this.winSize - 1 > this.deadWm)) continue;
+      if (flag === FLAG_EARLY) this.setFlag(key, start, FLAG_EARLY);
+      else if (flag === FLAG_PENDING) this.setFlag(key, start, start + this.winSize - 1 <= this.fireWm ? FLAG_PENDING : FLAG_NONE);
+    }
+    this.compactFlags();
+  }
+
   private freePane(pane: Pane): void {
     let left = pane.count;
     let c = pane.head;
     while (left > 0) {
       const m = left < CHUNK_SLOTS ? left : CHUNK_SLOTS;
-      for (let j = 0, idx = c << CHUNK_SHIFT; j < m; j++, idx++) this.releaseKid(this.kidOf[idx]!);
+      for (let j = 0, idx = c << CHUNK_SHIFT; j < m; j++, idx++) {
+        this.releaseKid(this.kidOf[idx]!);
+        if (this.hasDistinct) this.freeSets(this.heap, idx << this.strideShift);
+      }
       left -= m;
       c = this.chunkNext[c]!;
     }
@@ -1051,11 +1229,48 @@ export interface WindowAggregationPlan {
   readonly slide: number;
   readonly offset: number;
   readonly panesPerWindow: number;
+  /** Number of value columns `add` receives. */
+  readonly columns: number;
   readonly aggregates: ReadonlyArray<{ readonly code: number; readonly column: number }>;
+  /**
+   * The accumulators of a slot, in order (a slot's layout, the kernel's too): one per distinct
+   * (kind, column) — sum and avg of a column share a sum — and `lastSeq` last when some aggregate
+   * is `last`.
+   */
+  readonly accumulators: ReadonlyArray<{ readonly code: number; readonly column: number }>;
+  /** The accumulator each aggregate reads, or -1 (count: the slot's count). */
+  readonly aggregateAccumulator: readonly number[];
 }
 
 /** The kernels' numeric codes of the aggregate kinds (also `assembly/window-aggregate.ts`'s). @internal */
-export const AGGREGATE_CODES: Readonly<Record<KernelAggregate, number>> = { count: 0, sum: 1, min: 2, max: 3, avg: 4, first: 5, last: 6 };
+export const AGGREGATE_CODES: Readonly<Record<KernelAggregate, number>> = { count: 0, sum: 1, min: 2, max: 3, avg: 4, first: 5, last: 6, countDistinct: 8 };
+
+/** The slot layout of a plan, as `WindowAggregationState.accumulators`. @internal */
+export function accumulatorsOf(plan: WindowAggregationPlan): WindowAggregationState['accumulators'] {
+  return plan.accumulators.map(({ code, column }) => ({ kind: ACCUMULATOR_KINDS[code]!, column }));
+}
+
+/**
+ * Checks that `state` has the slot layout of `plan` and consistent column lengths; returns its
+ * number of slots. @internal
+ */
+export function checkState(state: WindowAggregationState, plan: WindowAggregationPlan): number {
+  const expected = accumulatorsOf(plan);
+  const layout = (acc: WindowAggregationState['accumulators']) => acc.map((a) => `${a.kind}(${a.column})`).join(', ');
+  if (layout(state.accumulators) !== layout(expected)) {
+    throw new Error(`window aggregation state: its accumulators are [${layout(state.accumulators)}], this aggregation's are [${layout(expected)}]`);
+  }
+  const { slots, flags } = state;
+  const n = slots.keys.length;
+  const columns = [slots.paneStarts, slots.firstSeqs, slots.counts, ...slots.accumulators];
+  if (slots.accumulators.length !== expected.length || columns.some((c) => c.length !== n)) {
+    throw new Error('window aggregation state: its slot columns differ in length');
+  }
+  if (flags.starts.length !== flags.keys.length || flags.states.length !== flags.keys.length) {
+    throw new Error('window aggregation state: its flag columns differ in length');
+  }
+  return n;
+}
 
 /** The most aggregates a kernel computes at once. */
 export const MAX_KERNEL_AGGREGATES = 64;
@@ -1076,22 +1291,26 @@ export function planWindowAggregation(config: WindowAggregationConfig): WindowAg
   if (aggregates.length > MAX_KERNEL_AGGREGATES) {
     throw new ConfigurationError(`window aggregation: at most ${MAX_KERNEL_AGGREGATES} aggregates, got ${aggregates.length}`);
   }
-  return {
-    size,
-    slide,
-    offset,
-    panesPerWindow: size / slide,
-    aggregates: aggregates.map(({ kind, column }, i) => {
-      const code = Object.prototype.hasOwnProperty.call(AGGREGATE_CODES, kind) ? AGGREGATE_CODES[kind] : undefined;
-      if (code === undefined) throw new ConfigurationError(`window aggregation: unknown aggregate kind ${String(kind)} (aggregate ${i})`);
-      if (code === K_COUNT) return { code, column: 0 };
-      if (!Number.isInteger(column) || column < 0 || column >= columns) {
-        throw new ConfigurationError(`window aggregation: aggregate ${i} (${kind}) reads column ${column}, but there are ${columns} columns`);
-      }
-      return { code, column };
-    }),
+  const planned = aggregates.map(({ kind, column }, i) => {
+    const code = Object.prototype.hasOwnProperty.call(AGGREGATE_CODES, kind) ? AGGREGATE_CODES[kind] : undefined;
+    if (code === undefined) throw new ConfigurationError(`window aggregation: unknown aggregate kind ${String(kind)} (aggregate ${i})`);
+    if (code === K_COUNT) return { code, column: 0 };
+    if (!Number.isInteger(column) || column < 0 || column >= columns) {
+      throw new ConfigurationError(`window aggregation: aggregate ${i} (${kind}) reads column ${column}, but there are ${columns} columns`);
+    }
+    return { code, column };
+  });
+  // The kernel's `configure` lays its slots out the same way.
+  const accumulators: Array<{ code: number; column: number }> = [];
+  const accFor = (code: number, column: number): number => {
+    const found = accumulators.findIndex((a) => a.code === code && a.column === column);
+    return found >= 0 ? found : accumulators.push({ code, column }) - 1;
   };
+  const aggregateAccumulator = planned.map(({ code, column }) => (code === K_COUNT ? -1 : accFor(code === K_AVG ? K_SUM : code, column)));
+  if (planned.some((a) => a.code === K_LAST)) accFor(K_LAST_SEQ, -1);
+  return { size, slide, offset, panesPerWindow: size / slide, columns, aggregates: planned, accumulators, aggregateAccumulator };
 }
+
 
 // ── Knobs and encodings (the kernel's, see assembly/window-aggregate.ts) ─────────────────────────
 
@@ -1116,6 +1335,7 @@ const K_AVG = 4;
 const K_FIRST = 5;
 const K_LAST = 6;
 const K_LAST_SEQ = 7;
+const K_DISTINCT = 8;
 
 // Slot fields, in f64 words.
 const S_KEY = 0;
@@ -1126,6 +1346,17 @@ const S_ACCS = 3;
 const FLAG_NONE = 0;
 const FLAG_PENDING = 1;
 const FLAG_EARLY = 2;
+
+/** The accumulator kinds by code. @internal */
+export const ACCUMULATOR_KINDS: Readonly<Record<number, AccumulatorKind>> = {
+  [K_SUM]: 'sum',
+  [K_MIN]: 'min',
+  [K_MAX]: 'max',
+  [K_FIRST]: 'first',
+  [K_LAST]: 'last',
+  [K_LAST_SEQ]: 'lastSeq',
+  [K_DISTINCT]: 'countDistinct',
+};
 
 const bitsF64 = new Float64Array(1);
 const bitsU32 = new Uint32Array(bitsF64.buffer);

@@ -9,12 +9,13 @@
  * to exactly one pane, and a window [s, s + size) is the merge of its `size / slide` panes
  * (`size` must be a multiple of `slide`; at most 64 aggregates). Sums start at 0 (a sum of −0s is
  * +0); a sliding window adds its pane sums in pane-start order, so a float sum may differ in the
- * last bits from adding the elements one by one. Non-finite timestamps are ignored (the operator
- * rejects them before).
+ * last bits from adding the elements one by one. `countDistinct` is exact: SameValueZero over the
+ * f64 values (−0 is 0, every NaN one value), a sliding window counting the union of its panes.
+ * Non-finite timestamps are ignored (the operator rejects them before).
  */
 
 /** Built-in aggregates a kernel computes over one f64 input column each (`count` reads none). */
-export type KernelAggregate = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'first' | 'last';
+export type KernelAggregate = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'first' | 'last' | 'countDistinct';
 
 export interface WindowAggregationConfig {
   readonly size: number;
@@ -38,7 +39,56 @@ export interface FiredWindows {
   readonly results: readonly Float64Array[];
 }
 
+/** What one accumulator of a slot holds; `lastSeq` is the arrival number of the slot's last element. */
+export type AccumulatorKind = 'sum' | 'min' | 'max' | 'first' | 'last' | 'lastSeq' | 'countDistinct';
+
+/**
+ * A kernel's state as columns, for snapshots: what `exportState` gives and `importState` takes —
+ * the same from the WebAssembly kernel and its JavaScript twin, so either restores the other's.
+ */
+export interface WindowAggregationState {
+  /** F: the largest watermark given to `fire`. */
+  readonly fireWatermark: number;
+  /** D: windows with `end - 1 <= D` are retired. */
+  readonly retiredWatermark: number;
+  /** Elements added so far (arrival numbers go on from here). */
+  readonly arrivals: number;
+  /** The slot layout: what each column of `slots.accumulators` holds (`column`: value column read, or -1). */
+  readonly accumulators: ReadonlyArray<{ readonly kind: AccumulatorKind; readonly column: number }>;
+  /** One row per (key, pane): panes in start order, a pane's keys in order of first arrival. */
+  readonly slots: {
+    readonly paneStarts: Float64Array;
+    /** Canonical keys (−0 as 0, one NaN). */
+    readonly keys: Float64Array;
+    /** Arrival number of the slot's first element. */
+    readonly firstSeqs: Float64Array;
+    readonly counts: Float64Array;
+    /** One column per accumulator; a `countDistinct` column holds the size of the slot's set. */
+    readonly accumulators: readonly Float64Array[];
+  };
+  /** The values of every distinct set, slot by slot, accumulator by accumulator (any order within a set). */
+  readonly distinctValues: Float64Array;
+  /** Windows flagged 1 (fired, then changed) or 2 (fired early by `current`). */
+  readonly flags: { readonly keys: Float64Array; readonly starts: Float64Array; readonly states: Float64Array };
+}
+
+/** Arrays to fill with a batch and hand to `add` (see `WindowAggregation.input`). */
+export interface KernelInput {
+  /** Capacity (≥ 1; at most the `n` asked for may not fit: add in pieces); write elements from index 0. */
+  readonly keys: Float64Array;
+  readonly timestamps: Float64Array;
+  /** One array per value column of the configuration (empty for columns no aggregate reads). */
+  readonly columns: readonly Float64Array[];
+}
+
 export interface WindowAggregation {
+  /**
+   * Arrays for up to `n` elements (fewer when the kernel takes smaller pieces: see their length),
+   * to fill from index 0 and pass to `add(keys, timestamps, columns, 0, count)`. The WebAssembly
+   * kernel hands out views of its input area, so that `add` copies nothing; they are valid until
+   * the next call into the kernel.
+   */
+  input(n: number): KernelInput;
   /**
    * Adds records `[from, to)`: `keys[i]` (an f64 key or key id), `timestamps[i]`, and
    * `columns[c][i]` for each value column. Elements are added to their panes unconditionally — the
@@ -68,4 +118,14 @@ export interface WindowAggregation {
   evict(cleanupWatermark: number): void;
   /** Number of (key, pane) entries held. */
   readonly size: number;
+  /** A copy of the state (see `WindowAggregationState`). */
+  exportState(): WindowAggregationState;
+  /**
+   * Adds a snapshot's state to a kernel that has taken no element yet; call once per snapshot (a
+   * restore at another parallelism merges several, whose keys must be disjoint). Every call gets
+   * the same `fireWatermark` and `retiredWatermark`, the smallest among the snapshots: windows a
+   * snapshot had fired beyond that count as fired early, so none fires twice. Throws for a state
+   * of another slot layout or an inconsistent one.
+   */
+  importState(state: WindowAggregationState, fireWatermark: number, retiredWatermark: number): void;
 }

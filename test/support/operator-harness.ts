@@ -13,7 +13,7 @@ export class OperatorHarness<I, O> {
 
   constructor(
     readonly operator: Operator<I, O>,
-    options: { clock?: ManualClock; maxParallelism?: number; runtimeMode?: RuntimeMode } = {},
+    options: { clock?: ManualClock; maxParallelism?: number; runtimeMode?: RuntimeMode; wasm?: boolean } = {},
   ) {
     this.clock = options.clock ?? new ManualClock(0);
     const output: Output<O> = {
@@ -42,7 +42,7 @@ export class OperatorHarness<I, O> {
         maxParallelism: options.maxParallelism ?? 128,
         runtimeMode: options.runtimeMode ?? 'streaming',
         autoWatermarkInterval: 200,
-        wasm: { enabled: false },
+        wasm: { enabled: options.wasm ?? false },
         guard: (fn) => fn(),
       },
       scheduleProcessingTime: (at, callback) => this.clock.schedule(at, callback),

@@ -14,7 +14,7 @@ type Aggregates = WindowAggregationConfig['aggregates'];
 /** Timeout of the heavier tests: ~1 s each on an idle machine, more when it is shared. */
 const SLOW = 60_000;
 
-const EVERY_AGGREGATE: Aggregates = (['count', 'sum', 'min', 'max', 'avg', 'first', 'last'] as const).flatMap((kind): Aggregates[number][] =>
+const EVERY_AGGREGATE: Aggregates = (['count', 'sum', 'min', 'max', 'avg', 'first', 'last', 'countDistinct'] as const).flatMap((kind): Aggregates[number][] =>
   kind === 'count' ? [{ kind, column: 0 }] : [0, 1].map((column) => ({ kind, column })),
 );
 
@@ -141,6 +141,8 @@ function aggregate(kind: KernelAggregate, values: number[]): number {
       return values[0]!;
     case 'last':
       return values[values.length - 1]!;
+    case 'countDistinct':
+      return new Set(values).size; // SameValueZero, as the JS aggregator
   }
 }
 
@@ -158,7 +160,8 @@ type Step =
   | { readonly op: 'add'; readonly records: readonly Rec[]; readonly cuts: readonly number[]; readonly pad: number }
   | { readonly op: 'fire'; readonly advance: number }
   | { readonly op: 'current'; readonly key: number; readonly back: number }
-  | { readonly op: 'evict'; readonly lateness: number };
+  | { readonly op: 'evict'; readonly lateness: number }
+  | { readonly op: 'snapshot' };
 
 interface Scenario {
   readonly config: WindowAggregationConfig;
@@ -175,13 +178,16 @@ const keyArb = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KEY_POOL) }, 
 /** Any double, the awkward ones often. */
 const anyValue = fc.oneof(
   fc.double(),
-  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 2 ** 53, 2 ** 53 - 1, -(2 ** 53), 2 ** 53 + 2, 0.1, 1e308),
+  fc.constantFrom(Number.NaN, nanWithPayload, negativeNan, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 2 ** 53, 2 ** 53 - 1, -(2 ** 53), 2 ** 53 + 2, 0.1, 1e308, 5e-324),
   fc.integer({ min: -1000, max: 1000 }),
+  // Repeats, so that countDistinct sees duplicates.
+  fc.integer({ min: -3, max: 3 }),
 );
 /** Values whose sums are exact in any order, so the reference may add element by element. */
 const exactValue = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -(2 ** 40), max: 2 ** 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0) },
+  { weight: 1, arbitrary: fc.constantFrom(Number.NaN, nanWithPayload, negativeNan, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0) },
+  { weight: 3, arbitrary: fc.integer({ min: -3, max: 3 }) },
 );
 
 function scenarioArb(values: fc.Arbitrary<number>, fractionalTimes: boolean): fc.Arbitrary<Scenario> {
@@ -194,6 +200,7 @@ function scenarioArb(values: fc.Arbitrary<number>, fractionalTimes: boolean): fc
     { weight: 3, arbitrary: fc.record({ op: fc.constant('fire' as const), advance: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('current' as const), key: keyArb, back: fc.integer({ min: -3, max: 12 }) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('evict' as const), lateness: fc.integer({ min: 0, max: 12 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('snapshot' as const) }) },
   );
   const config = fc
     .record({
@@ -217,7 +224,7 @@ function scenarioArb(values: fc.Arbitrary<number>, fractionalTimes: boolean): fc
 
 /** Plays a scenario on every kernel and checks each call's output against the first one's. */
 async function play(s: Scenario, withReference: boolean): Promise<void> {
-  const kernels: WindowAggregation[] = [await WasmWindowAggregation.load(s.config), new PaneAggregation(s.config)];
+  let kernels: WindowAggregation[] = [await WasmWindowAggregation.load(s.config), new PaneAggregation(s.config)];
   const reference = withReference ? new ReferenceAggregation(s.config) : undefined;
   let wm = s.t0 - 20;
   const check = (what: string, call: (k: WindowAggregation) => FiredWindows, expected: Snapshot | undefined): void => {
@@ -264,6 +271,17 @@ async function play(s: Scenario, withReference: boolean): Promise<void> {
         reference?.evict(wm - step.lateness);
         expect(kernels[0]!.size).toBe(kernels[1]!.size);
         break;
+      case 'snapshot': {
+        // Each kernel's state goes on in a fresh kernel of the other kind.
+        const [fromWasm, fromJs] = kernels.map((k) => k.exportState());
+        const wasm = await WasmWindowAggregation.load(s.config);
+        const js = new PaneAggregation(s.config);
+        wasm.importState(fromJs!, fromJs!.fireWatermark, fromJs!.retiredWatermark);
+        js.importState(fromWasm!, fromWasm!.fireWatermark, fromWasm!.retiredWatermark);
+        kernels = [wasm, js];
+        expect(kernels[0]!.size).toBe(kernels[1]!.size);
+        break;
+      }
     }
   }
   check('fire(+∞)', (k) => k.fire(Number.POSITIVE_INFINITY), reference?.fire(Number.POSITIVE_INFINITY));
@@ -331,15 +349,16 @@ describe('window-aggregate kernel', () => {
         [0, -1, 1],
       ]);
       expect(k.size).toBe(5); // (7,[0,10)) (3,[0,10)) (0,[0,10)) (7,[10,20)) (0,[-10,0))
-      expect(rows(k.fire(8))).toEqual([[0, -10, 1, 1, 1, 1, 1, 1, 1]]);
-      // [0,10): 3 first arrived (seq 1), then 7 (seq 2), then 0 (= −0, seq 3). count sum min max avg first last
+      expect(rows(k.fire(8))).toEqual([[0, -10, 1, 1, 1, 1, 1, 1, 1, 1]]);
+      // [0,10): 3 first arrived (seq 1), then 7 (seq 2), then 0 (= −0, seq 3).
+      // count sum min max avg first last countDistinct
       expect(rows(k.fire(9))).toEqual([
-        [3, 0, 2, 4, -0, 4, 2, -0, 4],
-        [7, 0, 1, 2, 2, 2, 2, 2, 2],
-        [0, 0, 1, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN],
+        [3, 0, 2, 4, -0, 4, 2, -0, 4, 2],
+        [7, 0, 1, 2, 2, 2, 2, 2, 2, 1],
+        [0, 0, 1, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 1],
       ]);
       expect(k.fire(18).count).toBe(0);
-      expect(rows(k.fire(Number.POSITIVE_INFINITY))).toEqual([[7, 10, 1, 5, 5, 5, 5, 5, 5]]);
+      expect(rows(k.fire(Number.POSITIVE_INFINITY))).toEqual([[7, 10, 1, 5, 5, 5, 5, 5, 5, 1]]);
       k.evict(Number.POSITIVE_INFINITY);
       expect(k.size).toBe(0);
     });
@@ -465,6 +484,64 @@ describe('window-aggregate kernel', () => {
     expectSame(snapshot(wasm.fire(Number.POSITIVE_INFINITY)), snapshot(js.fire(Number.POSITIVE_INFINITY)), 'final fire');
   }, SLOW);
 
+  it('counts distinct values exactly in big sets and over the union of a sliding window\'s panes', async () => {
+    const config: WindowAggregationConfig = { size: 40, slide: 10, offset: 0, columns: 1, aggregates: [{ kind: 'countDistinct', column: 0 }, { kind: 'count', column: 0 }] };
+    const n = 20_000;
+    // Two keys; values repeat within and across panes, with −0/0 and NaNs among them.
+    const keys = Float64Array.from({ length: n }, (_, i) => i % 2);
+    const ts = Float64Array.from({ length: n }, (_, i) => Math.floor(i / 250));
+    const special = [0, -0, Number.NaN, negativeNan, 2 ** 53, 2 ** 53 + 2, -(2 ** 53)];
+    const values = Float64Array.from({ length: n }, (_, i) => (i % 97 === 0 ? special[i % special.length]! : (i * 7919) % 3_001));
+    const expected = new Map<string, Set<number>>();
+    for (let i = 0; i < n; i++) {
+      const p = ts[i]! - (ts[i]! % 10);
+      for (let s = p; s > ts[i]! - 40; s -= 10) {
+        const id = `${keys[i]}|${s}`;
+        if (!expected.has(id)) expected.set(id, new Set());
+        expected.get(id)!.add(values[i]!);
+      }
+    }
+    await both(config, (k) => {
+      k.add(keys, ts, [values], 0, n);
+      const fired = rows(k.fire(Number.POSITIVE_INFINITY));
+      expect(fired.length).toBe(expected.size);
+      for (const [key, start, distinct] of fired) expect(distinct).toBe(expected.get(`${key}|${start}`)!.size);
+      k.evict(Number.POSITIVE_INFINITY);
+      expect(k.size).toBe(0);
+    });
+  }, SLOW);
+
+  it('merges snapshots fired to different watermarks without firing a window twice', async () => {
+    const config: WindowAggregationConfig = { size: 10, slide: 5, offset: 0, columns: 1, aggregates: [{ kind: 'count', column: 0 }, { kind: 'countDistinct', column: 0 }] };
+    // Two subtasks with disjoint keys: one fired to 20, the other only to 5.
+    const a = new PaneAggregation(config);
+    add(a, [[1, 5, 1], [1, 7, 2]]);
+    expect(rows(a.fire(20))).toEqual([[1, 0, 2, 2], [1, 5, 2, 2]]);
+    const b = await WasmWindowAggregation.load(config);
+    add(b, [[2, 5, 1], [2, 15, 1]]);
+    expect(b.fire(5).count).toBe(0);
+    const parts = [a.exportState(), b.exportState()];
+    const fireAt = Math.min(...parts.map((p) => p.fireWatermark));
+    const retiredAt = Math.min(...parts.map((p) => p.retiredWatermark));
+    await both(config, (k) => {
+      for (const p of parts) k.importState(p, fireAt, retiredAt);
+      expect(k.size).toBe(3);
+      // Key 1's windows fired before the snapshot: only key 2's fire now.
+      expect(rows(k.fire(20))).toEqual([[2, 0, 1, 1], [2, 5, 1, 1], [2, 10, 1, 1]]);
+      // A change fires key 1's window again.
+      add(k, [[1, 8, 3]]);
+      expect(rows(k.fire(21))).toEqual([[1, 0, 3, 3], [1, 5, 3, 3]]);
+      expect(rows(k.fire(Number.POSITIVE_INFINITY))).toEqual([[2, 15, 1, 1]]);
+    });
+  });
+
+  it('refuses a state of another slot layout', async () => {
+    const state = new PaneAggregation(fixed({ size: 10, slide: 10 })).exportState();
+    const other = fixed({ size: 10, slide: 10, aggregates: [{ kind: 'count', column: 0 }] });
+    expect(() => new PaneAggregation(other).importState(state, -Infinity, -Infinity)).toThrow('its accumulators are [sum(0), first(0), last(0), lastSeq(-1)], this aggregation\'s are []');
+    await expect((async () => (await WasmWindowAggregation.load(other)).importState(state, -Infinity, -Infinity))()).rejects.toThrow('its accumulators are');
+  });
+
   it('keeps up with key churn: keys come and go while panes are freed', async () => {
     const config: WindowAggregationConfig = { size: 40, slide: 10, offset: 3, columns: 1, aggregates: EVERY_AGGREGATE.filter((a) => a.column === 0) };
     const kernels: WindowAggregation[] = [await WasmWindowAggregation.load(config), new PaneAggregation(config)];
@@ -508,7 +585,7 @@ describe('window-aggregate kernel', () => {
     );
   }, SLOW);
 
-  it('both agree with a naive per-window reference on count, sum, min, max, avg, first and last', async () => {
+  it('both agree with a naive per-window reference on count, sum, min, max, avg, first, last and countDistinct', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb(exactValue, false), (s) => play(s, true)),
       { seed: 424_242, numRuns: 120 },
