@@ -74,7 +74,7 @@ async function compare(shape: Shape, steps: readonly Step[], cut: number, parall
 
   const first = await (await harness(shape, wasm)).prepare();
   run(first, steps.slice(0, cut));
-  const snapshot = first.operator.snapshotState!(1);
+  const snapshot = await first.operator.snapshotState!(1);
   const outputs = rendered(first);
   for (let i = 0; i < parallelism; i++) {
     const range = keyGroupRangeForOperator(128, parallelism, i);
@@ -140,7 +140,7 @@ describe('kernel window operator snapshots', () => {
     s1.process([[ev(k1, 2), 2]]).watermark(3);
     expect(s0.values().map((r) => r.key)).toEqual([k0]);
     const merged = await harness(shape, true);
-    merged.operator.restoreState!([s0.operator.snapshotState!(1), s1.operator.snapshotState!(1)], { start: 0, end: 127 });
+    merged.operator.restoreState!([await s0.operator.snapshotState!(1), await s1.operator.snapshotState!(1)], { start: 0, end: 127 });
     await merged.prepare();
     merged.watermark(12);
     expect(merged.values().map((r) => r.key)).toEqual([k1]);
@@ -150,7 +150,7 @@ describe('kernel window operator snapshots', () => {
     const shape = { size: 20, slide: 20, lateness: 0 };
     const h = await (await harness(shape, true)).prepare();
     h.process([[{ k: 'a', v: 1, x: 'p' }, 5]]);
-    const snapshot = h.operator.snapshotState!(1);
+    const snapshot = await h.operator.snapshotState!(1);
     const flipped = snapshot.slice();
     flipped[flipped.length - 9]! ^= 0x10;
     const fresh = () => new OperatorHarness(make(shape)).operator;
