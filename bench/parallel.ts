@@ -9,6 +9,8 @@
  *    this 2-core machine: ≥ 1.7× speed-up.
  * 2. A job whose every record crosses a keyBy exchange between 2 workers, to a sink that drops it:
  *    MB/s of encoded records through the channels (bytes counted by the data plane).
+ * 3. Backpressure: a source 10× faster than its sink (on another worker) for 10 s: the source's
+ *    rate over the last 5 s against the sink's, and the peak heap and buffers in flight per worker.
  *
  * Times are from `executeJob` to the job's end, including starting the workers; the start-up of an
  * empty job is measured too and shown. Medians of R rounds in this one process. Writes the
@@ -20,7 +22,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamEnvironment, type JobMetrics } from '../src/index';
 import { nodeWorkers } from '../src/node/index';
-import type { ParallelBenchParams } from './jobs/parallel-jobs';
+import { SLOW_SINK, type ParallelBenchParams } from './jobs/parallel-jobs';
 import { median, parseOptions } from './support';
 
 const JOB = new URL('./jobs/parallel-jobs.ts', import.meta.url);
@@ -44,9 +46,11 @@ async function medianMs(parallelism: number, params: ParallelBenchParams): Promi
 
 const rate = (n: number, ms: number): string => `${((n / ms) * 1000 / 1e6).toFixed(2)}M ev/s`;
 
-const startup = await medianMs(2, { job: 'exchange', events: 1, keys: 1 });
+// Start-up (spawning workers, importing the job, loading WASM) of an empty job at each parallelism.
+const startups = [await medianMs(1, { job: 'exchange', events: 1, keys: 1 }), await medianMs(2, { job: 'exchange', events: 1, keys: 1 })] as const;
+const startup = startups[1];
 const rows: string[] = [];
-const results: Record<string, unknown> = { startupMs: Math.round(startup.ms) };
+const results: Record<string, unknown> = { startupMs: { p1: Math.round(startups[0].ms), p2: Math.round(startups[1].ms) } };
 for (const [job, keys] of [
   ['window', 10_000],
   ['nexmark-counts', 100_000],
@@ -55,7 +59,7 @@ for (const [job, keys] of [
   const one = await medianMs(1, params);
   const two = await medianMs(2, params);
   const speedup = one.ms / two.ms;
-  const net = (one.ms - startup.ms) / Math.max(1, two.ms - startup.ms);
+  const net = (one.ms - startups[0].ms) / Math.max(1, two.ms - startups[1].ms);
   rows.push(`| ${job} | ${rate(events, one.ms)} | ${rate(events, two.ms)} | ${speedup.toFixed(2)}× | ${net.toFixed(2)}× | ${TARGET_SPEEDUP}× |`);
   results[job] = { p1Ms: Math.round(one.ms), p2Ms: Math.round(two.ms), speedup: Math.round(speedup * 100) / 100, speedupWithoutStartup: Math.round(net * 100) / 100 };
 }
@@ -64,10 +68,56 @@ const bytes = (exchange.metrics.tasks ?? []).reduce((a, t) => a + t.bytesSent, 0
 const mbps = bytes / 1e6 / ((exchange.ms - startup.ms) / 1000);
 results.exchange = { ms: Math.round(exchange.ms), bytesSent: bytes, mbPerS: Math.round(mbps) };
 
-console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; worker start-up ${Math.round(startup.ms)} ms)\n`);
+// Backpressure: 10 s of a source 10× faster than its sink.
+const slow = await new StreamEnvironment({ parallelism: 2, batchSize: SLOW_SINK.batch, workers: nodeWorkers() }).executeJob(JOB, {
+  job: 'slow-sink',
+  events: 0,
+  keys: 1000,
+});
+const samples: Array<{ at: number; source: number; sink: number }> = [];
+let peakHeap = 0;
+let peakInFlight = 0;
+const t0 = performance.now();
+await new Promise<void>((resolve) => {
+  const sample = setInterval(() => {
+    const m = slow.metrics();
+    const source = m.operators.find((o) => o.name === 'fromGenerator')?.recordsOut ?? 0;
+    const sink = m.operators.find((o) => o.name === 'slow sink')?.recordsIn ?? 0;
+    samples.push({ at: performance.now() - t0, source, sink });
+    for (const t of m.tasks ?? []) {
+      peakHeap = Math.max(peakHeap, t.heapUsedBytes ?? 0);
+      peakInFlight = Math.max(peakInFlight, t.inFlightBuffers);
+    }
+    if (performance.now() - t0 >= 10_000) {
+      clearInterval(sample);
+      resolve();
+    }
+  }, 500);
+});
+await slow.cancel();
+const half = samples.find((x) => x.at >= 5_000) ?? samples[0]!;
+const last = samples.at(-1)!;
+const seconds = (last.at - half.at) / 1000;
+const sourceRate = (last.source - half.source) / seconds;
+const sinkRate = (last.sink - half.sink) / seconds;
+results.slowSink = {
+  sourceRecordsPerS: Math.round(sourceRate),
+  sinkRecordsPerS: Math.round(sinkRate),
+  offeredRecordsPerS: SLOW_SINK.eventsPerSecond,
+  peakWorkerHeapMB: Math.round(peakHeap / 1e5) / 10,
+  peakInFlightBuffers: peakInFlight,
+  aheadAtEnd: last.source - last.sink,
+};
+
+console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; worker start-up ${Math.round(startups[0].ms)} / ${Math.round(startups[1].ms)} ms at parallelism 1 / 2)\n`);
 console.log('| job | parallelism 1 | parallelism 2 | speed-up | without start-up | target |');
 console.log('|---|--:|--:|--:|--:|--:|');
 for (const r of rows) console.log(r);
+console.log(
+  `\nBackpressure, 10 s: the source (offered ${SLOW_SINK.eventsPerSecond.toLocaleString('en')}/s) ran at ${Math.round(sourceRate).toLocaleString('en')} records/s over the last 5 s, ` +
+    `the sink at ${Math.round(sinkRate).toLocaleString('en')}/s; source ahead of sink at the end: ${(last.source - last.sink).toLocaleString('en')} records; ` +
+    `peak worker heap ${(peakHeap / 1e6).toFixed(1)} MB; peak buffers in flight per worker: ${peakInFlight}.`,
+);
 console.log(`\nData plane: ${(bytes / 1e6).toFixed(1)} MB of encoded records crossed the keyBy exchange between 2 workers: ${mbps.toFixed(0)} MB/s (start-up excluded).`);
 
 const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');

@@ -2,7 +2,7 @@
 import { aggregate, count, defineJob, keyBy, max, sum, tumbling, watermarks, window } from '../../src/index';
 
 export interface ParallelBenchParams {
-  readonly job: 'window' | 'nexmark-counts' | 'exchange';
+  readonly job: 'window' | 'nexmark-counts' | 'exchange' | 'slow-sink';
   readonly events: number;
   readonly keys: number;
 }
@@ -22,7 +22,18 @@ function event(i: number, keys: number): Ev {
 /** One sink subtask per worker, so that results do not all cross to worker 0. */
 const discard = { name: 'discard', parallel: true, write(): void {} };
 
+/** The slow-sink job's rates: the source is 10× faster than the sink can write. */
+export const SLOW_SINK = { eventsPerSecond: 200_000, batch: 256, writeMs: 12.8 } as const;
+
 export default defineJob((env, p: ParallelBenchParams) => {
+  if (p.job === 'slow-sink') {
+    // A rate-limited source on both workers, one sink subtask (on worker 0) that takes writeMs per
+    // batch: 20 000 records/s.
+    env
+      .fromGenerator((i) => event(i, p.keys), { eventsPerSecond: SLOW_SINK.eventsPerSecond })
+      .sinkTo({ name: 'slow sink', write: () => new Promise((resolve) => setTimeout(resolve, SLOW_SINK.writeMs)) });
+    return;
+  }
   const events = env.fromGenerator((i) => event(i, p.keys), { count: p.events });
   switch (p.job) {
     case 'window':

@@ -1,5 +1,6 @@
 import type { CodecKernel } from '../codec/codec-kernel';
 import type { LocalExecutor } from '../runtime/local-executor';
+import type { OperatorNode } from '../runtime/operator-node';
 import type { InputTarget } from '../runtime/operator-output';
 import type { Batch, CheckpointBarrier, Timestamp } from '../types';
 import { channelOf, edgesOf, type PlannedEdge } from './execution-plan';
@@ -79,6 +80,7 @@ export class DataPlane {
    * worker-wide rule would let two workers wait on each other's credit forever.
    */
   payOwed(): void {
+    this.drain();
     if (this.owed.length === 0) return;
     const still: typeof this.owed = [];
     for (const entry of this.owed) {
@@ -97,42 +99,78 @@ export class DataPlane {
     const edge = this.edges[m.edge]!;
     const node = this.executor.nodeAt(edge.to.index, m.consumer);
     if (node === undefined) return; // the attempt is being torn down
-    const channel = channelOf(edge, m.producer, m.consumer);
-    this.executor.deliver(() => {
-      switch (m.t) {
-        case 'batch': {
-          const values = decodeWireRecords(m.format, m.records, `${edge.from.vertex.name} -> ${edge.to.vertex.name}`, this.kernel);
-          const timestamps = new Float64Array(m.timestamps);
-          const marks = new Float64Array(m.marks);
-          // Records up to each watermark's place, then the watermark, then the rest.
-          let from = 0;
-          for (let i = 0; i <= marks.length; i += 2) {
-            const to = i < marks.length ? marks[i]! : m.length;
-            if (to > from) {
-              const part = from === 0 && to === m.length ? values : values.slice(from, to);
-              node.processBatch({ values: part, timestamps: timestamps.subarray(from, to), length: to - from }, channel);
-            }
-            if (i < marks.length) node.processWatermark(marks[i + 1]!, channel);
-            from = to;
+    const inbox = this.inboxes.get(node);
+    if (inbox === undefined) this.inboxes.set(node, [{ port, m }]);
+    else inbox.push({ port, m });
+    this.drain();
+  }
+
+  /**
+   * Input waiting for a consumer that cannot take it yet (a sink still writing, an outgoing channel
+   * without credit), as Flink's input channels hold the buffers a blocked task has not read. At
+   * most the credits granted per channel wait here.
+   */
+  private readonly inboxes = new Map<OperatorNode, Array<{ port: MessagePort; m: Exclude<DataMessage, { t: 'credit' }> }>>();
+
+  private draining = false;
+
+  /** Hands waiting input, in arrival order per consumer, to every consumer that can take it. */
+  private drain(): void {
+    if (this.draining) return; // the loop below picks up what its own deliveries unblock
+    this.draining = true;
+    try {
+      let progress = true;
+      while (progress) {
+        progress = false;
+        for (const [node, inbox] of this.inboxes) {
+          while (inbox.length > 0 && !node.blocked()) {
+            const { port, m } = inbox.shift()!;
+            this.executor.deliver(() => this.handle(port, node, m));
+            progress = true;
           }
-          this.owed.push({ port, id: { edge: m.edge, producer: m.producer, consumer: m.consumer }, node });
-          this.payOwed();
-          break;
         }
-        case 'watermark':
-          node.processWatermark(m.watermark, channel);
-          break;
-        case 'idle':
-          node.processIdle(m.idle, channel);
-          break;
-        case 'barrier':
-          node.processBarrier({ checkpointId: m.checkpointId, timestamp: m.timestamp }, channel);
-          break;
-        case 'end':
-          node.endInput(channel);
-          break;
       }
-    });
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private handle(port: MessagePort, node: OperatorNode, m: Exclude<DataMessage, { t: 'credit' }>): void {
+    const edge = this.edges[m.edge]!;
+    const channel = channelOf(edge, m.producer, m.consumer);
+    switch (m.t) {
+      case 'batch': {
+        const values = decodeWireRecords(m.format, m.records, `${edge.from.vertex.name} -> ${edge.to.vertex.name}`, this.kernel);
+        const timestamps = new Float64Array(m.timestamps);
+        const marks = new Float64Array(m.marks);
+        // Records up to each watermark's place, then the watermark, then the rest.
+        let from = 0;
+        for (let i = 0; i <= marks.length; i += 2) {
+          const to = i < marks.length ? marks[i]! : m.length;
+          if (to > from) {
+            const part = from === 0 && to === m.length ? values : values.slice(from, to);
+            node.processBatch({ values: part, timestamps: timestamps.subarray(from, to), length: to - from }, channel);
+          }
+          if (i < marks.length) node.processWatermark(marks[i + 1]!, channel);
+          from = to;
+        }
+        this.owed.push({ port, id: { edge: m.edge, producer: m.producer, consumer: m.consumer }, node });
+        this.payOwed();
+        break;
+      }
+      case 'watermark':
+        node.processWatermark(m.watermark, channel);
+        break;
+      case 'idle':
+        node.processIdle(m.idle, channel);
+        break;
+      case 'barrier':
+        node.processBarrier({ checkpointId: m.checkpointId, timestamp: m.timestamp }, channel);
+        break;
+      case 'end':
+        node.endInput(channel);
+        break;
+    }
   }
 }
 
