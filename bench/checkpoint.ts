@@ -18,10 +18,9 @@
  * Prints a markdown table on stdout and writes it under the `checkpoint` key of bench-results.json.
  * See bench/README.md.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   MemoryCheckpointStorage,
   StreamEnvironment,
@@ -36,7 +35,7 @@ import {
   type JobHandle,
   type ValueState,
 } from '../src/index';
-import { median, parseOptions } from './support';
+import { median, parseOptions, saveResults } from './support';
 import { FileCheckpointStorage } from '../src/node/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -499,14 +498,7 @@ async function main(): Promise<void> {
   const round1 = (x: number): number => Math.round(x * 10) / 10;
   const roundAll = <T extends object>(runs: readonly T[]): T[] =>
     runs.map((run) => Object.fromEntries(Object.entries(run).map(([k, v]) => [k, typeof v === 'number' ? round1(v) : v])) as T);
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
-  let results: Record<string, unknown> = {};
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // Missing or unreadable: start a new file.
-  }
-  results.checkpoint = {
+  const file = saveResults('checkpoint', {
     date: new Date().toISOString(),
     machine,
     params: { keys, events, rounds, checkpointIntervalMs: CHECKPOINT_INTERVAL_MS, stallThresholdMs: STALL_MS },
@@ -526,8 +518,7 @@ async function main(): Promise<void> {
       memory: { ...roundAll([r.memory])[0], rounds: roundAll(restores.get('memory')!) },
       file: { ...roundAll([r.file])[0], rounds: roundAll(restores.get('file')!) },
     },
-  };
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  });
   console.error(`\nwrote the checkpoint key of ${file}`);
 }
 

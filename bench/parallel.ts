@@ -16,14 +16,10 @@
  * empty job is measured too and shown. Medians of R rounds in this one process. Writes the
  * `parallel` key of bench-results.json.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StreamEnvironment, type JobMetrics } from '../src/index';
 import { nodeWorkers } from '../src/node/index';
 import { SLOW_SINK, type ParallelBenchParams } from './jobs/parallel-jobs';
-import { median, parseOptions } from './support';
+import { machineInfo, median, parseOptions, saveResults } from './support';
 
 const JOB = new URL('./jobs/parallel-jobs.ts', import.meta.url);
 const { events, rounds } = parseOptions(process.argv.slice(2), { events: 4_000_000, rounds: 3 }, 'bench/parallel.ts [--events N] [--rounds R]');
@@ -120,12 +116,4 @@ console.log(
 );
 console.log(`\nData plane: ${(bytes / 1e6).toFixed(1)} MB of encoded records crossed the keyBy exchange between 2 workers: ${mbps.toFixed(0)} MB/s (start-up excluded).`);
 
-const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
-let all: Record<string, unknown> = {};
-try {
-  all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-} catch {
-  // Missing or unreadable: start a new file.
-}
-all.parallel = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`, events, rounds, ...results };
-writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+saveResults('parallel', { date: new Date().toISOString(), machine: machineInfo(), events, rounds, ...results });

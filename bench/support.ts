@@ -1,4 +1,8 @@
-// What every benchmark shares: command-line options, a seeded PRNG, medians.
+// What every benchmark shares: command-line options, a seeded PRNG, medians, the results file.
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Parses `--name N` / `--name=N` options: each numeric option a positive integer (defaults given),
@@ -43,4 +47,34 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The machine a run measured, for the results file. */
+export function machineInfo(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
+  };
+}
+
+/**
+ * Stores `value` under `key` in bench-results.json, keeping what the other benchmarks stored
+ * under theirs. Returns the file's path.
+ */
+export function saveResults(key: string, value: unknown): string {
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // Missing or unreadable: start a new file.
+  }
+  all[key] = value;
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  return file;
 }

@@ -3,6 +3,7 @@
 // Flink's physical partitioning: https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/datastream/operators/overview/#physical-partitioning
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonical, perKey } from '../support/results';
 import {
   StreamEnvironment,
   ValueStateDescriptor,
@@ -115,22 +116,11 @@ const JOBS: Record<string, Job> = {
     ),
 };
 
-const canonical = (r: unknown): string => JSON.stringify(r);
-
 async function run(job: Job, parallelism: number, input: Ev[]): Promise<Array<Record<string, unknown>>> {
   const env = new StreamEnvironment({ parallelism, batchSize: 64 });
   return job(env, input).collect();
 }
 
-/** Per key, the results in the order they were emitted. */
-function perKey(rows: ReadonlyArray<Record<string, unknown>>): Map<string, string[]> {
-  const byKey = new Map<string, string[]>();
-  for (const r of rows) {
-    const k = String(r.key);
-    byKey.set(k, [...(byKey.get(k) ?? []), canonical(r)]);
-  }
-  return byKey;
-}
 
 describe('a job at parallelism 2 and 4 computes what it computes at 1', () => {
   for (const [name, job] of Object.entries(JOBS)) {

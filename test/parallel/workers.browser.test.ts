@@ -3,6 +3,7 @@
 // on one thread, a main thread free of long tasks while two workers process ≥ 1M events, and
 // exact results after a worker is terminated mid-run.
 import { describe, expect, it } from 'vitest';
+import { canonical, perKey } from '../support/results';
 import { StreamEnvironment, webWorkers } from '../../src/index';
 import { SignallingStorage } from '../support/signalling-storage';
 import type { ThroughputJobParams } from './fixtures/throughput-job';
@@ -10,16 +11,6 @@ import type { WindowJobParams } from './fixtures/window-job';
 
 const JOB = new URL('./fixtures/window-job.ts', import.meta.url);
 const THROUGHPUT_JOB = new URL('./fixtures/throughput-job.ts', import.meta.url);
-const canonical = (r: unknown): string => JSON.stringify(r);
-
-function perKey(rows: readonly unknown[]): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const r of rows) {
-    const { kind, key } = r as { kind: string; key: unknown };
-    m.set(`${kind} ${String(key)}`, [...(m.get(`${kind} ${String(key)}`) ?? []), canonical(r)]);
-  }
-  return m;
-}
 
 describe('jobs on module Web Workers (Chromium)', () => {
   it('tumbling, sliding and session windows: parallelism 1, 2 and 4 on workers equal parallelism 1 on this thread', async () => {

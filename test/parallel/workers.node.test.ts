@@ -1,6 +1,7 @@
 // Jobs on worker_threads (Flink's TaskManagers as threads): the same results at parallelism 1, 2
 // and 4 as on one thread — as multisets, and per key and window kind in order.
 import { describe, expect, it } from 'vitest';
+import { canonical, perKey } from '../support/results';
 import { StreamEnvironment } from '../../src/index';
 import { nodeWorkers } from '../../src/node/index';
 import { Signal } from '../support/signal';
@@ -9,16 +10,6 @@ import { PROGRESS_CHANNEL, type Progress, type SlowSinkParams } from './fixtures
 import type { WindowJobParams } from './fixtures/window-job';
 
 const JOB = new URL('./fixtures/window-job.ts', import.meta.url);
-const canonical = (r: unknown): string => JSON.stringify(r);
-
-function perKey(rows: readonly unknown[]): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const r of rows) {
-    const { kind, key } = r as { kind: string; key: unknown };
-    m.set(`${kind} ${String(key)}`, [...(m.get(`${kind} ${String(key)}`) ?? []), canonical(r)]);
-  }
-  return m;
-}
 
 describe('jobs on worker_threads', () => {
   it('tumbling, sliding and session windows: parallelism 1, 2 and 4 on workers equal parallelism 1 on this thread', async () => {
