@@ -4,7 +4,7 @@ import { ConfigurationError } from '../errors';
 import type { ReadResult, Source, SourceContext, SourceOutput, SourceReader } from '../io/source';
 import { generateBatch, type NexmarkBatch } from './columnar';
 import { resolveNexmarkConfig, type NexmarkConfig, type ResolvedNexmarkConfig } from './config';
-import { generateEvent } from './generator';
+import { EventGenerator } from './generator';
 import type { NexmarkEvent } from './model';
 
 /** Options of the columnar source: the generator's configuration plus the events per batch. */
@@ -27,18 +27,19 @@ export function nexmarkSource(config: NexmarkConfig = {}): Source<NexmarkEvent> 
     name: 'nexmark',
     bounded: Number.isFinite(c.events),
     createReader(context: SourceContext): SourceReader<NexmarkEvent> {
-      let index = startPosition(context, c);
-      const end = c.events;
+      const generator = new EventGenerator(c, startPosition(context, c));
       return {
         read(output: SourceOutput<NexmarkEvent>, max: number): ReadResult {
-          const stop = Math.min(end, index + max);
-          for (; index < stop; index++) {
-            const e = generateEvent(c, index);
-            output.collect(e, e.dateTime);
+          // Events are made a scratch batch of columns at a time, then one object each.
+          const emit = (e: NexmarkEvent): void => output.collect(e, e.dateTime);
+          for (let n = 0; n < max; ) {
+            const made = generator.next(emit, max - n);
+            if (made === 0) break;
+            n += made;
           }
-          return index >= end ? 'end' : 'more';
+          return generator.index >= c.events ? 'end' : 'more';
         },
-        position: () => index,
+        position: () => generator.index,
       };
     },
   };
@@ -81,11 +82,8 @@ export function nexmarkColumnarSource(config: NexmarkColumnarConfig = {}): Sourc
 }
 
 function lastTimestamp(batch: NexmarkBatch): number {
-  let t = batch.bids.length > 0 ? batch.bids.dateTime[batch.bids.length - 1]! : Number.NEGATIVE_INFINITY;
-  const p = batch.persons[batch.persons.length - 1];
-  const a = batch.auctions[batch.auctions.length - 1];
-  if (p !== undefined && p.dateTime > t) t = p.dateTime;
-  if (a !== undefined && a.dateTime > t) t = a.dateTime;
+  let t = Number.NEGATIVE_INFINITY;
+  for (const cols of [batch.bids, batch.persons, batch.auctions]) if (cols.length > 0 && cols.dateTime[cols.length - 1]! > t) t = cols.dateTime[cols.length - 1]!;
   return t;
 }
 
