@@ -9,7 +9,7 @@
 // auctions, sellers and bidders, ids in flight, prices, channels, `extra` padding. Draws: random.ts.
 import type { ResolvedNexmarkConfig } from './config';
 import { FIRST_AUCTION_ID, FIRST_CATEGORY_ID, FIRST_PERSON_ID } from './config';
-import { POOL_LENGTH, below, eventHash, extraLength, extraOffset, pick16, price, textSlice, word } from './random';
+import { POOL_LENGTH, below, eventHash, seedState, extraLength, extraOffset, pick16, price, textSlice, word } from './random';
 import { CHANNELS_NUMBER, HOT_CHANNELS, NAMES, NUM_FIRST_NAMES, NUM_LAST_NAMES, US_CITIES, US_STATES } from './tables';
 
 /** Person ids and auction ids may run this far ahead of the last one created (Nexmark's *_ID_LEAD). */
@@ -98,54 +98,81 @@ export interface NexmarkBatch {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type TypedColumn = Float64Array | Int32Array | Uint32Array;
 
-/** Empty bid columns with room for `capacity` rows, all in one buffer. */
+/**
+ * Carves typed-array columns of `capacity` rows out of one buffer: one allocation per column
+ * group instead of one per column (a batch's allocation was ~8 % of the columnar q0 profile).
+ * 8-byte columns come first, so every view is aligned.
+ */
+class Carver {
+  private at = 0;
+  readonly buffer: ArrayBuffer;
+
+  constructor(
+    private readonly capacity: number,
+    f64Columns: number,
+    u32Columns: number,
+  ) {
+    this.buffer = new ArrayBuffer(capacity * (8 * f64Columns + 4 * u32Columns));
+  }
+
+  f64(): Float64Array {
+    const a = new Float64Array(this.buffer, this.at, this.capacity);
+    this.at += this.capacity * 8;
+    return a;
+  }
+
+  i32(): Int32Array {
+    const a = new Int32Array(this.buffer, this.at, this.capacity);
+    this.at += this.capacity * 4;
+    return a;
+  }
+
+  u32(): Uint32Array {
+    const a = new Uint32Array(this.buffer, this.at, this.capacity);
+    this.at += this.capacity * 4;
+    return a;
+  }
+}
+
+/** Empty bid columns with room for `capacity` rows. */
 export function allocateBidColumns(capacity: number): Mutable<BidColumns> {
-  const buffer = new ArrayBuffer(capacity * (4 * 8 + 3 * 4));
-  let at = 0;
-  const f64 = (): Float64Array => {
-    const a = new Float64Array(buffer, at, capacity);
-    at += capacity * 8;
-    return a;
-  };
-  const i32 = (): Int32Array => {
-    const a = new Int32Array(buffer, at, capacity);
-    at += capacity * 4;
-    return a;
-  };
-  return { length: 0, auction: f64(), bidder: f64(), price: f64(), dateTime: f64(), channel: i32(), extraOffset: i32(), extraLength: i32() };
+  const c = new Carver(capacity, 4, 3);
+  return { length: 0, auction: c.f64(), bidder: c.f64(), price: c.f64(), dateTime: c.f64(), channel: c.i32(), extraOffset: c.i32(), extraLength: c.i32() };
 }
 
 function allocatePersonColumns(capacity: number): Mutable<PersonColumns> {
+  const c = new Carver(capacity, 2, 10);
   return {
     length: 0,
-    id: new Float64Array(capacity),
-    dateTime: new Float64Array(capacity),
-    name: new Int32Array(capacity),
-    emailUser: new Uint32Array(capacity),
-    emailDomain: new Uint32Array(capacity),
-    creditCardHigh: new Int32Array(capacity),
-    creditCardLow: new Int32Array(capacity),
-    city: new Int32Array(capacity),
-    state: new Int32Array(capacity),
-    extraOffset: new Int32Array(capacity),
-    extraLength: new Int32Array(capacity),
+    id: c.f64(),
+    dateTime: c.f64(),
+    name: c.i32(),
+    emailUser: c.u32(),
+    emailDomain: c.u32(),
+    creditCardHigh: c.i32(),
+    creditCardLow: c.i32(),
+    city: c.i32(),
+    state: c.i32(),
+    extraOffset: c.i32(),
+    extraLength: c.i32(),
   };
 }
 
 function allocateAuctionColumns(capacity: number): Mutable<AuctionColumns> {
+  const c = new Carver(capacity, 6, 5);
   return {
     length: 0,
-    id: new Float64Array(capacity),
-    dateTime: new Float64Array(capacity),
-    expires: new Float64Array(capacity),
-    seller: new Float64Array(capacity),
-    initialBid: new Float64Array(capacity),
-    reserve: new Float64Array(capacity),
-    category: new Int32Array(capacity),
-    itemName: new Uint32Array(capacity),
-    description: new Uint32Array(capacity),
-    extraOffset: new Int32Array(capacity),
-    extraLength: new Int32Array(capacity),
+    id: c.f64(),
+    dateTime: c.f64(),
+    expires: c.f64(),
+    seller: c.f64(),
+    initialBid: c.f64(),
+    reserve: c.f64(),
+    category: c.i32(),
+    itemName: c.u32(),
+    description: c.u32(),
+    extraOffset: c.i32(),
+    extraLength: c.i32(),
   };
 }
 
@@ -199,7 +226,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
   batch.events = count;
   batch.persons.length = 0;
   batch.auctions.length = 0;
-  const seed = c.seed;
+  const base = seedState(c.seed);
   const firstEventId = c.firstEventId;
   const groupSize = c.outOfOrderGroupSize;
   const delayUs = c.interEventDelayUs;
@@ -259,7 +286,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
       timestamp = baseTime + Math.floor(Math.floor(number * delayUs) / 1000);
     }
     const eventId = firstEventId + number;
-    const h = eventHash(seed, eventId);
+    const h = eventHash(base, eventId);
     if (offset >= pp + ap) {
       kinds[i] = EVENT_BID;
       if (epoch !== cycle) {
