@@ -88,6 +88,8 @@ export interface NexmarkBatch {
   readonly first: number;
   /** Number of events the batch covers (bids + persons + auctions). */
   readonly events: number;
+  /** The largest event time in the batch (its record timestamp in `nexmarkColumnar`). */
+  readonly maxTime: number;
   /** The kind of each event, in stream order: 0 person, 1 auction, 2 bid. */
   readonly kinds: Uint8Array;
   readonly bids: BidColumns;
@@ -190,6 +192,7 @@ function grow<C extends { length: number }>(columns: C, allocate: (capacity: num
 export interface MutableBatch {
   first: number;
   events: number;
+  maxTime: number;
   kinds: Uint8Array;
   bids: Mutable<BidColumns>;
   persons: Mutable<PersonColumns>;
@@ -203,6 +206,7 @@ export function allocateBatch(c: ResolvedNexmarkConfig, capacity: number): Mutab
   return {
     first: 0,
     events: 0,
+    maxTime: Number.NEGATIVE_INFINITY,
     kinds: new Uint8Array(capacity),
     bids: allocateBidColumns(capacity),
     persons: allocatePersonColumns(share(c.personProportion)),
@@ -264,6 +268,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
   let timeMs = Math.floor((eventNumber * delayUs) / 1000);
   let timeRemUs = eventNumber * delayUs - timeMs * 1000;
   let nb = 0;
+  let maxTime = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < count; i++, eventNumber++) {
     let number = eventNumber;
     let timestamp: number;
@@ -285,6 +290,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
     } else {
       timestamp = baseTime + Math.floor(Math.floor(number * delayUs) / 1000);
     }
+    if (timestamp > maxTime) maxTime = timestamp;
     const eventId = firstEventId + number;
     const h = eventHash(base, eventId);
     if (offset >= pp + ap) {
@@ -327,6 +333,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
     }
   }
   bids.length = nb;
+  batch.maxTime = maxTime;
 }
 
 /** `PersonGenerator.nextPerson`, as a row of `batch.persons`. */

@@ -47,7 +47,7 @@ export function nexmarkSource(config: NexmarkConfig = {}): Source<NexmarkEvent> 
 
 /**
  * The Nexmark generator as a source of columnar batches: each record is a `NexmarkBatch` of
- * `eventsPerBatch` consecutive events, its timestamp the event time of the batch's last event.
+ * `eventsPerBatch` consecutive events, its timestamp the batch's largest event time (`maxTime`).
  * The position is the index of the next event.
  *
  * @example
@@ -71,7 +71,7 @@ export function nexmarkColumnarSource(config: NexmarkColumnarConfig = {}): Sourc
             const count = Math.min(perBatch, end - index);
             const batch = generateBatch(c, index, count);
             index += count;
-            output.collect(batch, lastTimestamp(batch));
+            output.collect(batch, batch.maxTime);
           }
           return index >= end ? 'end' : 'more';
         },
@@ -79,12 +79,6 @@ export function nexmarkColumnarSource(config: NexmarkColumnarConfig = {}): Sourc
       };
     },
   };
-}
-
-function lastTimestamp(batch: NexmarkBatch): number {
-  let t = Number.NEGATIVE_INFINITY;
-  for (const cols of [batch.bids, batch.persons, batch.auctions]) if (cols.length > 0 && cols.dateTime[cols.length - 1]! > t) t = cols.dateTime[cols.length - 1]!;
-  return t;
 }
 
 function startPosition(context: SourceContext, c: ResolvedNexmarkConfig): number {
