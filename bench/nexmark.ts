@@ -8,7 +8,7 @@
  * shows the median. Every run's result digest (rows and a checksum of their numbers) must equal
  * the first run's and the other variants', so no line can be fast by computing less. Variants:
  * sluice on event objects (the DataStream API over `nexmark()`), sluice on columnar batches
- * (`nexmarkColumnar()`, q0–q2), and RxJS over an Observable of the same event objects.
+ * (`nexmarkColumnar()`: q0–q2, q5, q7), and RxJS over an Observable of the same event objects.
  * See bench/README.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,9 @@ import {
   q3,
   q4,
   q5,
+  q5Columnar,
   q7,
+  q7Columnar,
   q8,
   q9,
   resolveNexmarkConfig,
@@ -66,8 +68,16 @@ type Query = (events: Stream<NexmarkEvent>) => Stream<unknown>;
 const QUERIES: Readonly<Record<string, Query>> = {
   q0, q1, q2, q3, q4, q5, q7, q8, q9, q11, q12, q14, q15, q16, q17, q18, q19, q20, q21, q22,
 };
-type ColumnarQuery = (batches: Stream<NexmarkBatch>) => Stream<{ length: number; price: Float64Array; auction: Float64Array }>;
-const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = { q0: q0Columnar, q1: q1Columnar, q2: q2Columnar };
+type ColumnarQuery =
+  | { readonly out: 'columns'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<{ length: number; price: Float64Array; auction: Float64Array }> }
+  | { readonly out: 'rows'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<unknown> };
+const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
+  q0: { out: 'columns', query: q0Columnar },
+  q1: { out: 'columns', query: q1Columnar },
+  q2: { out: 'columns', query: q2Columnar },
+  q5: { out: 'rows', query: q5Columnar },
+  q7: { out: 'rows', query: q7Columnar },
+};
 const DEFAULT_QUERIES = 'q0,q1,q2,q5,q7';
 
 /** Rows, and a checksum of the numbers a query's rows carry. */
@@ -132,7 +142,12 @@ function variantsFor(query: string, events: number, seed: number, parallelism: n
       label: 'sluice, columnar batches',
       run: async () => {
         const d: Digest = { rows: 0, sum: 0 };
-        await columnar(nexmarkColumnar(config, env())).forEach((cols) => {
+        const batches = nexmarkColumnar(config, env());
+        if (columnar.out === 'rows') {
+          await columnar.query(batches).forEach((row) => addRow(d, row));
+          return d;
+        }
+        await columnar.query(batches).forEach((cols) => {
           d.rows += cols.length;
           // The same checksum as addRow's, column by column: price (q0 and q1 rows have no num), auction.
           for (let i = 0; i < cols.length; i++) d.sum += cols.price[i]! + cols.auction[i]!;
