@@ -189,6 +189,9 @@ describe('Nexmark queries against references (nexmark/nexmark queries/*.sql)', {
       expect(byJson(rows)).toEqual(byJson(expected));
       expect(new Set(rows.map((r) => r.starttime)).size).toBe(24);
     }
+    // The per-auction count runs on the keyed window kernel (WebAssembly), not on keyed state.
+    const result = await q5(nexmark({ ...base, events: 5000 })).forEach(() => {});
+    expect(result.metrics.operators.find((o) => o.name.includes('aggregate(num)'))?.extra.wasm).toBe(1);
   });
 
   it('q5 and q7 on columnar batches give the object queries\' rows, in order and out of order, and drop late bids', async () => {
