@@ -76,18 +76,20 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
     const { auction, dateTime, length } = batch.bids;
     const timers = ctx.timerService();
     const watermark = timers.currentWatermark();
+    // The current pane [start, start + Q5_SLIDE): consecutive bids mostly share it. (Floor
+    // division, not %: timestamps are beyond 32 bits, where % is a call to fmod.)
     let start = Number.NaN;
     let pane: PaneCounts | undefined;
     for (let i = 0; i < length; i++) {
       const ts = dateTime[i]!;
-      const s = ts - (((ts % Q5_SLIDE) + Q5_SLIDE) % Q5_SLIDE);
-      if (s !== start) {
+      if (!(ts >= start && ts < start + Q5_SLIDE)) {
+        const s = Math.floor(ts / Q5_SLIDE) * Q5_SLIDE;
         // Every window of the bid ends by s + Q5_SIZE: if that one has fired, the bid is late.
         if (s + Q5_SIZE - 1 <= watermark) continue;
         start = s;
         pane = this.panes.get(s);
         if (pane === undefined) {
-          this.panes.set(s, (pane = new PaneCounts()));
+          this.panes.set(start, (pane = new PaneCounts()));
           // The windows holding this pane end at s + Q5_SLIDE, …, s + Q5_SIZE.
           for (let end = s + Q5_SLIDE; end <= s + Q5_SIZE; end += Q5_SLIDE) if (end - 1 > watermark) timers.registerEventTimeTimer(end - 1);
         }
@@ -151,8 +153,8 @@ class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
     let highest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < length; i++) {
       const ts = dateTime[i]!;
-      const s = ts - (((ts % Q7_SIZE) + Q7_SIZE) % Q7_SIZE);
-      if (s !== start) {
+      if (!(ts >= start && ts < start + Q7_SIZE)) {
+        const s = Math.floor(ts / Q7_SIZE) * Q7_SIZE;
         if (s + Q7_SIZE - 1 <= watermark) continue; // late: its window has fired
         start = s;
         w = this.windows.get(s);
