@@ -6,6 +6,7 @@ import {
   StreamEnvironment,
   bidAt,
   generateEvent,
+  map,
   maxOutOfOrderness,
   nexmark,
   nexmarkColumnar,
@@ -37,6 +38,7 @@ import {
   resolveNexmarkConfig,
   type Auction,
   type Bid,
+  type NexmarkBatch,
   type NexmarkConfig,
   type NexmarkEvent,
   type Person,
@@ -208,6 +210,18 @@ describe('Nexmark queries against references (nexmark/nexmark queries/*.sql)', {
       expect(byJson(c5)).toEqual(byJson(o5));
       expect(byJson(c7)).toEqual(byJson(o7));
     }
+    // Auction ids spread too far for dense per-pane counts: the Map fallback gives the same rows.
+    const spread = (id: number): number => id * 100_003;
+    const spreadBatches = nexmarkColumnar({ ...base, eventsPerBatch: 1000 }).pipe(
+      map((b: NexmarkBatch) => {
+        for (let i = 0; i < b.bids.length; i++) b.bids.auction[i] = spread(b.bids.auction[i]!);
+        return b;
+      }),
+    );
+    const spreadEvents = nexmark(base).pipe(map((e: NexmarkEvent): NexmarkEvent => (e.kind === 'bid' ? { ...e, auction: spread(e.auction) } : e)));
+    const [s5, o5s] = await Promise.all([q5Columnar(spreadBatches).collect(), q5(spreadEvents).collect()]);
+    expect(s5.length).toBeGreaterThanOrEqual(24);
+    expect(byJson(s5)).toEqual(byJson(o5s));
     // A watermark bound below the disorder (groups of 16 s, bound 1 s): bids whose window has fired
     // — the watermark follows each batch — are dropped.
     const tight = { ...shuffled, events: 40_000, firstEventRate: 250, outOfOrderGroupSize: 4000, eventsPerBatch: 1000 };

@@ -101,10 +101,33 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
   onTimer(time: number, _ctx: OnTimerContext<number>, out: Collector<Q5Row>): void {
     const end = time + 1;
     const start = end - Q5_SIZE;
-    const totals = new Map<number, number>();
-    for (let s = start; s < end; s += Q5_SLIDE) this.panes.get(s)?.forEach((id, n) => totals.set(id, (totals.get(id) ?? 0) + n));
+    const panes: PaneCounts[] = [];
+    for (let s = start; s < end; s += Q5_SLIDE) {
+      const pane = this.panes.get(s);
+      if (pane !== undefined) panes.push(pane);
+    }
     // Panes no later window needs.
     for (const s of this.panes.keys()) if (s <= start) this.panes.delete(s);
+    if (panes.length === 0) return;
+    if (panes.every((p) => p.sparse === undefined)) {
+      // Dense panes: add them into one array over the union of their id ranges.
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const p of panes) {
+        if (p.counts.length === 0) continue;
+        lo = Math.min(lo, p.base);
+        hi = Math.max(hi, p.base + p.counts.length);
+      }
+      if (lo === Number.POSITIVE_INFINITY) return;
+      const totals = new Float64Array(hi - lo);
+      for (const p of panes) for (let i = 0, at = p.base - lo; i < p.counts.length; i++) totals[at + i]! += p.counts[i]!;
+      let max = 0;
+      for (let i = 0; i < totals.length; i++) if (totals[i]! > max) max = totals[i]!;
+      for (let i = 0; i < totals.length; i++) if (totals[i]! >= max) out.collect({ auction: lo + i, num: totals[i]!, starttime: start, endtime: end });
+      return;
+    }
+    const totals = new Map<number, number>();
+    for (const p of panes) p.forEach((id, n) => totals.set(id, (totals.get(id) ?? 0) + n));
     if (totals.size === 0) return;
     let max = 0;
     for (const n of totals.values()) if (n > max) max = n;
