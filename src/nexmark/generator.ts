@@ -1,5 +1,5 @@
 // Nexmark events as objects, made from the generator's columns (columnar.ts): the form the
-// DataStream API's object queries and RxJS consume. `generateEvents` fills a reused scratch batch
+// DataStream API's object queries and RxJS consume. `EventGenerator` fills a reused scratch batch
 // and makes one object per event — the columnar source and the object source draw the same values.
 import type { Auction, Bid, NexmarkEvent, Person } from './model';
 import type { ResolvedNexmarkConfig } from './config';
