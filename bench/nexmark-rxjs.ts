@@ -2,12 +2,15 @@
 // events as sluice's versions. RxJS has no event time or watermarks: a window's group completes
 // when the input completes, so results come at the end, as a bounded run's do in sluice.
 import { Observable, count, filter, from, groupBy, map, mergeMap, reduce, toArray, type OperatorFunction } from 'rxjs';
-import { generateEvent, isBid, type Bid, type NexmarkEvent, type ResolvedNexmarkConfig } from '../src/index';
+import { EventGenerator, isBid, type Bid, type NexmarkEvent, type ResolvedNexmarkConfig } from '../src/index';
 
 /** The generator as a synchronous Observable: one object per event, as sluice's object source. */
 export function nexmarkObservable(config: ResolvedNexmarkConfig): Observable<NexmarkEvent> {
   return new Observable<NexmarkEvent>((subscriber) => {
-    for (let i = 0; i < config.events && !subscriber.closed; i++) subscriber.next(generateEvent(config, i));
+    // The same generator as sluice's object source: columns a scratch batch at a time, one object per event.
+    const generator = new EventGenerator(config);
+    const emit = (e: NexmarkEvent): void => subscriber.next(e);
+    while (!subscriber.closed && generator.next(emit, 1024) > 0);
     subscriber.complete();
   });
 }

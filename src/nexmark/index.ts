@@ -10,7 +10,8 @@ export {
   type NexmarkConfig,
   type ResolvedNexmarkConfig,
 } from './config';
-export { generateEvent, channelName, channelUrl, CHANNELS_NUMBER, HOT_CHANNELS } from './generator';
-export { generateBatch, bidAt, bidExtra, type BidColumns, type NexmarkBatch } from './columnar';
+export { generateEvent, forEachEvent, EventGenerator, bidAt, bidExtra, personAt, auctionAt } from './generator';
+export { channelName, channelUrl, CHANNELS_NUMBER, HOT_CHANNELS } from './tables';
+export { generateBatch, type AuctionColumns, type BidColumns, type NexmarkBatch, type PersonColumns } from './columnar';
 export { nexmark, nexmarkColumnar, nexmarkSource, nexmarkColumnarSource, type NexmarkColumnarConfig } from './source';
 export * from './queries/index';

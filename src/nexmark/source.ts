@@ -4,7 +4,7 @@ import { ConfigurationError } from '../errors';
 import type { ReadResult, Source, SourceContext, SourceOutput, SourceReader } from '../io/source';
 import { generateBatch, type NexmarkBatch } from './columnar';
 import { resolveNexmarkConfig, type NexmarkConfig, type ResolvedNexmarkConfig } from './config';
-import { generateEvent } from './generator';
+import { EventGenerator } from './generator';
 import type { NexmarkEvent } from './model';
 
 /** Options of the columnar source: the generator's configuration plus the events per batch. */
@@ -27,18 +27,19 @@ export function nexmarkSource(config: NexmarkConfig = {}): Source<NexmarkEvent> 
     name: 'nexmark',
     bounded: Number.isFinite(c.events),
     createReader(context: SourceContext): SourceReader<NexmarkEvent> {
-      let index = startPosition(context, c);
-      const end = c.events;
+      const generator = new EventGenerator(c, startPosition(context, c));
       return {
         read(output: SourceOutput<NexmarkEvent>, max: number): ReadResult {
-          const stop = Math.min(end, index + max);
-          for (; index < stop; index++) {
-            const e = generateEvent(c, index);
-            output.collect(e, e.dateTime);
+          // Events are made a scratch batch of columns at a time, then one object each.
+          const emit = (e: NexmarkEvent): void => output.collect(e, e.dateTime);
+          for (let n = 0; n < max; ) {
+            const made = generator.next(emit, max - n);
+            if (made === 0) break;
+            n += made;
           }
-          return index >= end ? 'end' : 'more';
+          return generator.index >= c.events ? 'end' : 'more';
         },
-        position: () => index,
+        position: () => generator.index,
       };
     },
   };
@@ -46,7 +47,7 @@ export function nexmarkSource(config: NexmarkConfig = {}): Source<NexmarkEvent> 
 
 /**
  * The Nexmark generator as a source of columnar batches: each record is a `NexmarkBatch` of
- * `eventsPerBatch` consecutive events, its timestamp the event time of the batch's last event.
+ * `eventsPerBatch` consecutive events, its timestamp the batch's largest event time (`maxTime`).
  * The position is the index of the next event.
  *
  * @example
@@ -70,7 +71,7 @@ export function nexmarkColumnarSource(config: NexmarkColumnarConfig = {}): Sourc
             const count = Math.min(perBatch, end - index);
             const batch = generateBatch(c, index, count);
             index += count;
-            output.collect(batch, lastTimestamp(batch));
+            output.collect(batch, batch.maxTime);
           }
           return index >= end ? 'end' : 'more';
         },
@@ -78,15 +79,6 @@ export function nexmarkColumnarSource(config: NexmarkColumnarConfig = {}): Sourc
       };
     },
   };
-}
-
-function lastTimestamp(batch: NexmarkBatch): number {
-  let t = batch.bids.length > 0 ? batch.bids.dateTime[batch.bids.length - 1]! : Number.NEGATIVE_INFINITY;
-  const p = batch.persons[batch.persons.length - 1];
-  const a = batch.auctions[batch.auctions.length - 1];
-  if (p !== undefined && p.dateTime > t) t = p.dateTime;
-  if (a !== undefined && a.dateTime > t) t = a.dateTime;
-  return t;
 }
 
 function startPosition(context: SourceContext, c: ResolvedNexmarkConfig): number {

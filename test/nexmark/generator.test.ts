@@ -5,14 +5,18 @@ import {
   CHANNELS_NUMBER,
   FIRST_AUCTION_ID,
   FIRST_PERSON_ID,
+  EventGenerator,
   StreamEnvironment,
+  auctionAt,
   bidAt,
+  forEachEvent,
   generateBatch,
   generateEvent,
   maxOutOfOrderness,
   nexmark,
   nexmarkColumnar,
   nexmarkSource,
+  personAt,
   resolveNexmarkConfig,
   type Auction,
   type Bid,
@@ -137,9 +141,27 @@ describe('Nexmark generator', () => {
     const fromColumns: NexmarkEvent[] = [];
     for (const b of batches) for (let i = 0; i < b.bids.length; i++) fromColumns.push(bidAt(b.bids, i));
     expect(fromColumns).toEqual(bids);
-    expect(batches.flatMap((b) => b.persons)).toEqual(persons);
-    expect(batches.flatMap((b) => b.auctions)).toEqual(auctions);
+    expect(batches.flatMap((b) => Array.from({ length: b.persons.length }, (_, i) => personAt(b.persons, i)))).toEqual(persons);
+    expect(batches.flatMap((b) => Array.from({ length: b.auctions.length }, (_, i) => auctionAt(b.auctions, i)))).toEqual(auctions);
     expect(batches[0]!.bids.price).toBeInstanceOf(Float64Array);
+    // In stream order, kind by kind.
+    const inOrder: NexmarkEvent[] = [];
+    for (const b of batches) forEachEvent(b, (e) => inOrder.push(e));
+    expect(inOrder).toEqual(events);
+    // The object generator, a scratch batch at a time, from any position.
+    const generator = new EventGenerator(resolveNexmarkConfig({ seed: 42, events: N }), 5);
+    const made: NexmarkEvent[] = [];
+    while (generator.next((e) => made.push(e), 3000) > 0);
+    expect(made).toEqual(events.slice(5));
+  });
+
+  it('gives event i the same values alone and in a batch starting anywhere, in order or not, for any rate', () => {
+    for (const cfg of [{ seed: 3, firstEventRate: 3000 }, { seed: 4, outOfOrderGroupSize: 37, firstEventRate: 700 }, { seed: 5, firstEventRate: 1, firstEventId: 9 }]) {
+      const c = resolveNexmarkConfig(cfg);
+      const fromBatch: NexmarkEvent[] = [];
+      forEachEvent(generateBatch(c, 13, 500), (e) => fromBatch.push(e));
+      expect(fromBatch).toEqual(Array.from({ length: 500 }, (_, i) => generateEvent(c, 13 + i)));
+    }
   });
 
   it('is a bounded, replayable source in both forms', async () => {

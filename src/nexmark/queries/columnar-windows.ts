@@ -1,0 +1,229 @@
+// q5 and q7 on the columnar source: the same results as the object versions (q5.ts, q7.ts), from
+// loops over a batch's bid columns. Event time comes from each batch's largest timestamp, with
+// the same bounded-out-of-orderness watermarks; a keyed process function on one key keeps the
+// windows' panes and fires them with event-time timers, dropping bids whose windows have all
+// fired (Flink's late elements, allowed lateness 0). The panes live on the function instance,
+// not in keyed state: like the window kernel, these queries cannot be checkpointed yet.
+import type { Stream } from '../../api/stream';
+import { keyBy } from '../../operators/key-by';
+import { process } from '../../operators/process';
+import type { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../operators/process-function';
+import { watermarks } from '../../operators/watermarks';
+import type { Collector } from '../../types';
+import type { NexmarkBatch } from '../columnar';
+import { letters } from '../random';
+import { DEFAULT_OUT_OF_ORDERNESS, type NexmarkQueryOptions } from './common';
+import type { BidRow } from './q0';
+import { Q5_SIZE, Q5_SLIDE, type Q5Row } from './q5';
+import { Q7_SIZE } from './q7';
+
+/** Columnar batches with event time: each batch at its largest timestamp, watermarks as `withEventTime`. */
+export function withBatchEventTime(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<NexmarkBatch> {
+  return batches.pipe(watermarks({ timestamp: (b: NexmarkBatch) => b.maxTime, outOfOrderness: options.outOfOrderness ?? DEFAULT_OUT_OF_ORDERNESS }));
+}
+
+/** Largest range of ids a pane counts in a dense array before it falls back to a Map. */
+const DENSE_RANGE = 1 << 16;
+
+/** Bids per auction in one pane (Q5_SLIDE ms): a dense array over the ids seen, or a Map if they spread. */
+class PaneCounts {
+  base = 0;
+  counts = new Float64Array(0);
+  sparse: Map<number, number> | undefined;
+
+  add(id: number): void {
+    const i = id - this.base;
+    if (i >= 0 && i < this.counts.length && (i | 0) === i) this.counts[i]!++;
+    else this.addSlow(id);
+  }
+
+  private addSlow(id: number): void {
+    if (this.sparse === undefined && Number.isInteger(id)) {
+      const empty = this.counts.length === 0;
+      const lo = empty ? id : Math.min(this.base, id);
+      const hi = empty ? id + 1 : Math.max(this.base + this.counts.length, id + 1);
+      if (hi - lo <= DENSE_RANGE) {
+        // Room for ids a little ahead: auction ids grow.
+        const counts = new Float64Array(Math.min(DENSE_RANGE, Math.max(64, (hi - lo) * 2)));
+        if (!empty) counts.set(this.counts, this.base - lo);
+        this.base = lo;
+        this.counts = counts;
+        this.counts[id - lo]!++;
+        return;
+      }
+      this.sparse = new Map();
+      for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) this.sparse.set(this.base + i, this.counts[i]!);
+      this.counts = new Float64Array(0);
+    }
+    this.sparse ??= new Map();
+    this.sparse.set(id, (this.sparse.get(id) ?? 0) + 1);
+  }
+
+  forEach(f: (id: number, count: number) => void): void {
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) f(this.base + i, this.counts[i]!);
+    if (this.sparse !== undefined) for (const [id, n] of this.sparse) f(id, n);
+  }
+}
+
+class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
+  private panes!: Map<number, PaneCounts>;
+
+  open(): void {
+    this.panes = new Map();
+  }
+
+  processElement(batch: NexmarkBatch, ctx: KeyedProcessContext<number>): void {
+    const { auction, dateTime, length } = batch.bids;
+    const timers = ctx.timerService();
+    const watermark = timers.currentWatermark();
+    // The current pane [start, start + Q5_SLIDE): consecutive bids mostly share it. (Floor
+    // division, not %: timestamps are beyond 32 bits, where % is a call to fmod.)
+    let start = Number.NaN;
+    let pane: PaneCounts | undefined;
+    for (let i = 0; i < length; i++) {
+      const ts = dateTime[i]!;
+      if (!(ts >= start && ts < start + Q5_SLIDE)) {
+        const s = Math.floor(ts / Q5_SLIDE) * Q5_SLIDE;
+        // Every window of the bid ends by s + Q5_SIZE: if that one has fired, the bid is late.
+        if (s + Q5_SIZE - 1 <= watermark) continue;
+        start = s;
+        pane = this.panes.get(s);
+        if (pane === undefined) {
+          this.panes.set(start, (pane = new PaneCounts()));
+          // The windows holding this pane end at s + Q5_SLIDE, …, s + Q5_SIZE.
+          for (let end = s + Q5_SLIDE; end <= s + Q5_SIZE; end += Q5_SLIDE) if (end - 1 > watermark) timers.registerEventTimeTimer(end - 1);
+        }
+      }
+      pane!.add(auction[i]!);
+    }
+  }
+
+  onTimer(time: number, _ctx: OnTimerContext<number>, out: Collector<Q5Row>): void {
+    const end = time + 1;
+    const start = end - Q5_SIZE;
+    const panes: PaneCounts[] = [];
+    for (let s = start; s < end; s += Q5_SLIDE) {
+      const pane = this.panes.get(s);
+      if (pane !== undefined) panes.push(pane);
+    }
+    // Panes no later window needs.
+    for (const s of this.panes.keys()) if (s <= start) this.panes.delete(s);
+    if (panes.length === 0) return;
+    if (panes.every((p) => p.sparse === undefined)) {
+      // Dense panes: add them into one array over the union of their id ranges.
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const p of panes) {
+        if (p.counts.length === 0) continue;
+        lo = Math.min(lo, p.base);
+        hi = Math.max(hi, p.base + p.counts.length);
+      }
+      if (lo === Number.POSITIVE_INFINITY) return;
+      const totals = new Float64Array(hi - lo);
+      for (const p of panes) for (let i = 0, at = p.base - lo; i < p.counts.length; i++) totals[at + i]! += p.counts[i]!;
+      let max = 0;
+      for (let i = 0; i < totals.length; i++) if (totals[i]! > max) max = totals[i]!;
+      for (let i = 0; i < totals.length; i++) if (totals[i]! >= max) out.collect({ auction: lo + i, num: totals[i]!, starttime: start, endtime: end });
+      return;
+    }
+    const totals = new Map<number, number>();
+    for (const p of panes) p.forEach((id, n) => totals.set(id, (totals.get(id) ?? 0) + n));
+    if (totals.size === 0) return;
+    let max = 0;
+    for (const n of totals.values()) if (n > max) max = n;
+    for (const [id, n] of totals) if (n >= max) out.collect({ auction: id, num: n, starttime: start, endtime: end });
+  }
+}
+
+/**
+ * q5 on columnar batches: the same rows as `q5` (the auctions with the most bids in each 10 s
+ * window, every 2 s), counted per 2 s pane straight from the bid columns.
+ *
+ * @example
+ * const hot = await q5Columnar(nexmarkColumnar({ events: 10_000_000 })).collect();
+ */
+export function q5Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<Q5Row> {
+  return withBatchEventTime(batches, options).pipe(
+    keyBy((): number => 0),
+    process(new Q5Function()),
+  );
+}
+
+/** The highest price of one q7 window and its bids, as columns (usually one row). */
+interface HighestInWindow {
+  price: number;
+  rows: number;
+  auction: number[];
+  bidder: number[];
+  dateTime: number[];
+  extraOffset: number[];
+  extraLength: number[];
+}
+
+class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
+  private windows!: Map<number, HighestInWindow>;
+
+  open(): void {
+    this.windows = new Map();
+  }
+
+  processElement(batch: NexmarkBatch, ctx: KeyedProcessContext<number>): void {
+    const { auction, bidder, price, dateTime, extraOffset, extraLength, length } = batch.bids;
+    const timers = ctx.timerService();
+    const watermark = timers.currentWatermark();
+    let start = Number.NaN;
+    let w: HighestInWindow | undefined;
+    let highest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < length; i++) {
+      const ts = dateTime[i]!;
+      if (!(ts >= start && ts < start + Q7_SIZE)) {
+        const s = Math.floor(ts / Q7_SIZE) * Q7_SIZE;
+        if (s + Q7_SIZE - 1 <= watermark) continue; // late: its window has fired
+        start = s;
+        w = this.windows.get(s);
+        if (w === undefined) {
+          w = { price: Number.NEGATIVE_INFINITY, rows: 0, auction: [], bidder: [], dateTime: [], extraOffset: [], extraLength: [] };
+          this.windows.set(s, w);
+          timers.registerEventTimeTimer(s + Q7_SIZE - 1);
+        }
+        highest = w.price;
+      }
+      const p = price[i]!;
+      if (p < highest) continue;
+      if (p > highest) {
+        w!.price = highest = p;
+        w!.rows = 0;
+      }
+      const r = w!.rows++;
+      w!.auction[r] = auction[i]!;
+      w!.bidder[r] = bidder[i]!;
+      w!.dateTime[r] = ts;
+      w!.extraOffset[r] = extraOffset[i]!;
+      w!.extraLength[r] = extraLength[i]!;
+    }
+  }
+
+  onTimer(time: number, _ctx: OnTimerContext<number>, out: Collector<BidRow>): void {
+    const start = time + 1 - Q7_SIZE;
+    const w = this.windows.get(start);
+    if (w === undefined) return;
+    this.windows.delete(start);
+    for (let r = 0; r < w.rows; r++) {
+      out.collect({ auction: w.auction[r]!, bidder: w.bidder[r]!, price: w.price, dateTime: w.dateTime[r]!, extra: letters(w.extraOffset[r]!, w.extraLength[r]!) });
+    }
+  }
+}
+
+/**
+ * q7 on columnar batches: the same rows as `q7` (the bids at the highest price of each 10 s
+ * tumbling window), found by a compare per bid row; a row object is made only for the winners.
+ *
+ * @example
+ * const top = await q7Columnar(nexmarkColumnar({ events: 10_000_000 })).collect();
+ */
+export function q7Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<BidRow> {
+  return withBatchEventTime(batches, options).pipe(
+    keyBy((): number => 0),
+    process(new Q7Function()),
+  );
+}
