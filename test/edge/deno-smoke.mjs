@@ -1,7 +1,7 @@
 // Runs under Deno against the built package (dist/): the WASM kernels load and agree with their
 // JavaScript twins. Invoked by test/edge/deno.node.test.ts; prints one JSON line. Plain JavaScript:
 // Deno runs it as is, and the project's tsc (which has no Deno globals) does not check it.
-import { CodecKernel, StreamEnvironment, aggregate, count, decodeRecords, encodeRecords, keyBy, max, sliding, sum, tumbling, watermarks, window } from '../../dist/index.js';
+import { CodecKernel, StreamEnvironment, aggregate, count, decodeRecords, encodeRecords, keyBy, max, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../dist/index.js';
 
 /** @type {Array<{ k: string, ts: number, v: number }>} */
 const events = Array.from({ length: 5000 }, (_, i) => ({ k: `k${i % 17}`, ts: i * 3 - (i % 7), v: (i * 7919) % 101 }));
@@ -26,6 +26,12 @@ const tumblingWasm = await windows(true, false);
 const tumblingJs = await windows(false, false);
 const slidingWasm = await windows(true, true);
 const slidingJs = await windows(false, true);
+// A job module on two Deno module workers equals the same job on this thread.
+const job = new URL('./deno-job.mjs', import.meta.url);
+const sorted = (rows) => rows.map((r) => JSON.stringify(r)).sort();
+const onThread = sorted(await new StreamEnvironment({ parallelism: 1 }).collectJob(job, { events: 20000 }));
+const pool = webWorkers();
+const onWorkers = sorted(await new StreamEnvironment({ parallelism: 2, workers: pool }).collectJob(job, { events: 20000 }));
 const codec = await CodecKernel.load({ wasm: true });
 const bytes = encodeRecords(events.slice(0, 100), { kernel: codec });
 const back = decodeRecords(bytes, { kernel: codec });
@@ -40,5 +46,8 @@ console.log(
     windowRows: JSON.parse(tumblingWasm.rows).length,
     codecWasm: codec.usesWasm,
     codecRoundTrip: JSON.stringify(back) === JSON.stringify(events.slice(0, 100)),
+    workerRows: onWorkers.length,
+    workersAgree: onWorkers.length > 100 && JSON.stringify(onWorkers) === JSON.stringify(onThread),
+    workersLeft: pool.live.size,
   }),
 );

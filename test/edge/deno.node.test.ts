@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 
 describe('Deno', () => {
-  it('runs window aggregation on the WASM kernels and the codec from the built package', { timeout: 60_000 }, () => {
+  it('runs window aggregation on the WASM kernels, the codec and a job on Deno workers from the built package', { timeout: 60_000 }, () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) {
       throw new Error('dist/index.js is missing: run `npm run build` before this test (`npm test` builds first)');
     }
@@ -26,6 +26,9 @@ describe('Deno', () => {
       slidingAgree: true,
       codecWasm: true,
       codecRoundTrip: true,
+      // A job module on two Deno Workers (Comlink control, MessagePort data) equals one thread.
+      workersAgree: true,
+      workersLeft: 0,
     });
     expect(report.windowRows).toBeGreaterThan(100);
     expect(String(report.runtime)).toMatch(/^deno 2\./);
