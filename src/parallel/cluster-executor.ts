@@ -211,7 +211,8 @@ export class ClusterExecutor implements JobHandle {
     const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
     const cancelTimeout = this.config.clock.schedule(now + timeout, () => coordinator.abort(new SluiceError(`Checkpoint ${id} expired after ${timeout} ms`)));
     completion.then(cancelTimeout, cancelTimeout);
-    const positions = await Promise.all(this.workers.map((w) => w.api.injectBarrier(id, now)));
+    // A worker lost meanwhile never answers: the attempt's end settles the wait instead.
+    const positions = await Promise.race([Promise.all(this.workers.map((w) => w.api.injectBarrier(id, now))), this.ended.then(() => [])]);
     for (const list of positions) for (const p of list) coordinator.setSourcePosition(id, p.uid, p.subtask, p.position);
     this.positioned.add(id);
     for (const e of this.earlyAcks.get(id) ?? []) coordinator.acknowledge(e.uid, e.subtask, e.checkpointId, e.snapshot);
@@ -286,9 +287,13 @@ export class ClusterExecutor implements JobHandle {
     this.terminate('failed', error);
   }
 
+  private markEnded!: () => void;
+  private readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
+
   private terminate(status: 'finished' | 'canceled' | 'failed', error?: unknown): void {
     if (this.status !== 'running' && this.status !== 'created') return;
     this.status = status;
+    this.markEnded();
     this.cancelTick?.();
     this.cancelPoll?.();
     this.coordinator?.abort(new SluiceError(`The job attempt ended (${status})`));

@@ -122,6 +122,8 @@ export class TaskManager implements TaskManagerApi {
     });
     this.executor = executor;
     this.dataPlane = new DataPlane(executor, spec.peers, (_vertex, subtask) => workerOf(subtask, spec.workers), options.credits, options.batchSize, kernel);
+    // Every worker's subtasks exist before the main thread starts any worker.
+    executor.deploy();
     this.dataPlane.listen();
     executor.done.then(
       () => post({ t: 'finished' }),

@@ -237,7 +237,7 @@ export class LocalExecutor implements JobHandle {
   /** Builds the running graph and starts the scheduler. */
   start(): this {
     try {
-      this.deploy();
+      if (!this.deployed) this.deploy();
     } catch (e) {
       this.fail(e);
       return this;
@@ -446,7 +446,16 @@ export class LocalExecutor implements JobHandle {
    * reader per source subtask, and connects them: a forward edge calls the consumer directly, any
    * other exchange goes through a partitioner.
    */
-  private deploy(): void {
+  private deployed = false;
+
+  /**
+   * Creates the operator subtasks without starting them. A worker does this before any worker
+   * starts, so that input from a faster peer always finds its consumer. Throws what a restore
+   * refuses. `start` deploys when this has not been called.
+   */
+  deploy(): void {
+    if (this.deployed) return;
+    this.deployed = true;
     const plan = this.plan;
     const services: RuntimeServices = {
       clock: this.config.clock,
