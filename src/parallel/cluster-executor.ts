@@ -10,7 +10,7 @@ import { decodeWireRecords } from './wire-codec';
 import type { SpawnedWorker, WorkerPool } from './worker-pool';
 
 /** Batches a consumer grants each channel: enough to keep a worker busy, few enough to bound memory. */
-const CREDITS_PER_CHANNEL = 32;
+export const CREDITS_PER_CHANNEL = 32;
 /** How often the main thread collects the workers' metrics. */
 const METRICS_INTERVAL_MS = 500;
 
