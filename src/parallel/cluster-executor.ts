@@ -2,10 +2,9 @@ import { transfer } from 'comlink';
 import { CheckpointCoordinator, type CompletedCheckpointInfo } from '../checkpoint/checkpoint-coordinator';
 import { ConfigurationError, SluiceError } from '../errors';
 import type { ExecutorConfig } from '../runtime/local-executor';
-import type { JobHandle, JobMetrics, JobResult } from '../runtime/job-handle';
+import type { JobHandle, JobMetrics, JobResult, OperatorMetrics, TaskMetrics } from '../runtime/job-handle';
 import type { JobStatus } from '../types';
 import type { DeploySpec, PlanSummary, TaskManagerApi, WorkerEvent } from './protocol';
-import type { OperatorMetrics, TaskMetrics } from '../runtime/job-handle';
 import { decodeWireRecords } from './wire-codec';
 import type { SpawnedWorker, WorkerPool } from './worker-pool';
 
@@ -35,6 +34,7 @@ export class ClusterExecutor implements JobHandle {
   private resolveDone!: (r: JobResult) => void;
   private rejectDone!: (e: unknown) => void;
   private workers: SpawnedWorker[] = [];
+  private readonly eventPorts: MessagePort[] = [];
   private coordinator: CheckpointCoordinator | undefined;
   private drained = 0;
   private finished = 0;
@@ -82,6 +82,7 @@ export class ClusterExecutor implements JobHandle {
     const summaries = await Promise.all(
       this.workers.map((w, i) => {
         const events = new MessageChannel();
+        this.eventPorts.push(events.port1);
         events.port1.addEventListener('message', (e: MessageEvent<WorkerEvent>) => this.onEvent(i, e.data));
         events.port1.start();
         const ports = peers[i]!.filter((p): p is MessagePort => p !== undefined);
@@ -298,6 +299,7 @@ export class ClusterExecutor implements JobHandle {
     this.cancelPoll?.();
     this.coordinator?.abort(new SluiceError(`The job attempt ended (${status})`));
     for (const w of this.workers) w.terminate();
+    for (const port of this.eventPorts) port.close();
     if (status === 'failed') this.rejectDone(error);
     else this.resolveDone({ status, metrics: this.metrics() });
   }
