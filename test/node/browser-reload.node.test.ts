@@ -145,7 +145,9 @@ describe('a page reloaded mid-run resumes from its IndexedDB checkpoint (headles
         expect(after.restoredFrom).toBeGreaterThan(0);
         expect(after.committedAtStart).toBeGreaterThan(0);
         expect(after.seen).toBeLessThan(COUNT);
-        expect(after.progress).toBe(COUNT);
+        // It read on to the last record — unless the reload landed after the source had ended (a
+        // loaded machine can get there between the check above and the reload): nothing was left.
+        if (after.seen > 0) expect(after.progress).toBe(COUNT);
       } finally {
         await page.context().close();
       }
