@@ -25,6 +25,7 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
   private holding = false;
   private held = false;
   private cancelPeriodic: (() => void) | undefined;
+  private bounded: BoundedOutOfOrdernessWatermarks<T> | undefined;
 
   constructor(private readonly strategy: WatermarkStrategy<T>) {
     super();
@@ -38,12 +39,18 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
     this.perRecord = (s.emit ?? 'record') === 'record';
     const inner = s.generator?.() ?? new BoundedOutOfOrdernessWatermarks<T>(s.outOfOrderness ?? 0);
     this.generator = s.idleness === undefined ? inner : new WatermarksWithIdleness(inner, s.idleness, () => services.clock.now());
+    // The built-in generator per record, without idleness: its two calls per record are inlined.
+    this.bounded = s.generator === undefined && s.idleness === undefined && this.perRecord && !this.batchMode ? (inner as BoundedOutOfOrdernessWatermarks<T>) : undefined;
     if (!this.batchMode && (!this.perRecord || s.idleness !== undefined)) {
       this.schedulePeriodic(s.interval ?? services.autoWatermarkInterval);
     }
   }
 
   processBatch(batch: Batch<T>): void {
+    if (this.bounded !== undefined) {
+      this.processBounded(batch, this.bounded);
+      return;
+    }
     const { values, timestamps } = batch;
     const assign = this.strategy.timestamp;
     const output = this.output;
@@ -56,9 +63,7 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
       for (; i < batch.length; i++) {
         const value = values[i]!;
         const ts = assign(value, timestamps[i]!);
-        if (typeof ts !== 'number' || !Number.isFinite(ts)) {
-          throw new Error(`the timestamp function returned ${typeof ts === 'number' ? ts : `${typeof ts} ${String(ts)}`}; event time must be a finite number of epoch ms`);
-        }
+        if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new Error(badTimestamp(ts));
         // A record not far enough ahead of a held watermark must see it first (see job-graph.ts).
         if (this.held && ts <= this.currentWatermark + slack) this.releaseHeld();
         output.collect(value, ts);
@@ -71,6 +76,45 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
       throw this.failure(values[i], cause);
     }
     this.holding = false;
+    if (this.held) this.releaseHeld();
+  }
+
+  /**
+   * `processBatch` for the built-in bounded-out-of-orderness generator emitting per record: the
+   * same decisions as the generic loop (the watermark after a record is `max - bound - 1`,
+   * emitted — or held, when coalescing — only when it advances), with the generator's state in
+   * locals.
+   */
+  private processBounded(batch: Batch<T>, generator: BoundedOutOfOrdernessWatermarks<T>): void {
+    const { values, timestamps } = batch;
+    const assign = this.strategy.timestamp;
+    const output = this.output;
+    const holding = this.context.coalesceWatermarks !== false;
+    const slack = this.context.coalesceWatermarks === 'strict' ? 1 : 0;
+    const lag = generator.outOfOrderness + 1;
+    let max = generator.maxTimestamp;
+    let i = 0;
+    try {
+      for (; i < batch.length; i++) {
+        const value = values[i]!;
+        const ts = assign(value, timestamps[i]!);
+        if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new Error(badTimestamp(ts));
+        if (this.held && ts <= this.currentWatermark + slack) this.releaseHeld();
+        output.collect(value, ts);
+        if (ts > max) {
+          max = ts;
+          if (max - lag > this.currentWatermark) {
+            this.currentWatermark = max - lag;
+            if (holding) this.held = true;
+            else output.emitWatermark(this.currentWatermark);
+          }
+        }
+      }
+    } catch (cause) {
+      generator.maxTimestamp = max;
+      throw this.failure(values[i], cause);
+    }
+    generator.maxTimestamp = max;
     if (this.held) this.releaseHeld();
   }
 
@@ -126,4 +170,8 @@ export class WatermarksOperator<T> extends AbstractOperator<T, T> implements Wat
     };
     this.cancelPeriodic = this.context.scheduleProcessingTime(clock.now() + interval, tick);
   }
+}
+
+function badTimestamp(ts: unknown): string {
+  return `the timestamp function returned ${typeof ts === 'number' ? ts : `${typeof ts} ${String(ts)}`}; event time must be a finite number of epoch ms`;
 }

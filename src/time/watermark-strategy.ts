@@ -39,9 +39,10 @@ export interface WatermarkStrategy<T> {
 
 /** Flink's `BoundedOutOfOrdernessWatermarks`: watermark = max timestamp − out-of-orderness − 1. */
 export class BoundedOutOfOrdernessWatermarks<T> implements WatermarkGenerator<T> {
-  private maxTimestamp = Number.NEGATIVE_INFINITY;
+  /** The largest timestamp seen (the watermarks operator's per-record loop updates it in place). */
+  maxTimestamp = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly outOfOrderness: number) {}
+  constructor(readonly outOfOrderness: number) {}
 
   onEvent(_event: T, timestamp: Timestamp): void {
     if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
