@@ -29,34 +29,50 @@ describe('jobs on module Web Workers (Chromium)', () => {
     }
   }, 120_000);
 
-  it('two workers process ≥ 1M events with no main-thread long task over 50 ms', async () => {
-    expect(PerformanceObserver.supportedEntryTypes).toContain('longtask');
-    const params: ThroughputJobParams = { events: 2_000_000, keys: 1000 };
+  /**
+   * Runs the throughput job on 2 workers while a PerformanceObserver watches the main thread;
+   * returns the rate and the long tasks (> 50 ms) that overlapped the run.
+   */
+  async function watched(params: ThroughputJobParams): Promise<{ rate: number; longTasks: number[]; processed: number }> {
     const env = () => new StreamEnvironment({ parallelism: 2, workers: webWorkers() });
     // Warm-up: the workers' first run compiles the modules and the window kernel.
-    await env().collectJob(THROUGHPUT_JOB, { events: 100_000, keys: params.keys });
-
-    const longTasks: PerformanceEntry[] = [];
-    const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries()));
+    await (await env().executeJob(THROUGHPUT_JOB, { ...params, events: 100_000 })).done;
+    const entries: PerformanceEntry[] = [];
+    const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
     observer.observe({ type: 'longtask' });
     const start = performance.now();
-    const rows = await env().collectJob<{ n: number; total: number }>(THROUGHPUT_JOB, params);
+    let processed: number;
+    if (params.stateless === true) {
+      const result = await (await env().executeJob(THROUGHPUT_JOB, params)).done;
+      processed = result.metrics.operators.find((o) => o.name === 'fromGenerator')?.recordsOut ?? 0;
+    } else {
+      const rows = await env().collectJob<{ n: number }>(THROUGHPUT_JOB, params);
+      processed = rows.reduce((n, r) => n + r.n, 0);
+    }
     const elapsed = performance.now() - start;
     // Entries are delivered asynchronously: give the observer a turn before disconnecting.
     await new Promise((resolve) => setTimeout(resolve, 100));
     observer.disconnect();
-
-    expect(rows.reduce((n, r) => n + r.n, 0)).toBe(params.events);
+    const longTasks = entries.filter((t) => t.startTime + t.duration >= start && t.startTime <= start + elapsed).map((t) => t.duration);
     const rate = params.events / (elapsed / 1000);
-    const during = longTasks.filter((t) => t.startTime + t.duration >= start && t.startTime <= start + elapsed);
     console.log(
-      `2 workers: ${params.events} events in ${elapsed.toFixed(0)} ms = ${(rate / 1e6).toFixed(2)}M events/s; ` +
-        `main-thread long tasks during the run: ${during.length}${during.length > 0 ? ` (longest ${Math.max(...during.map((t) => t.duration)).toFixed(0)} ms)` : ''}`,
+      `2 workers, ${params.stateless === true ? 'map + filter on each worker' : 'keyed windows across the workers'}: ${params.events} events in ${elapsed.toFixed(0)} ms = ` +
+        `${(rate / 1e6).toFixed(2)}M events/s; main-thread long tasks during the run: ${longTasks.length}`,
     );
-    expect(during.map((t) => t.duration)).toEqual([]);
-    // The rate is reported, not asserted: on this shared 2-vCPU machine it was 0.44–0.65M events/s
-    // under load (the target is ≥ 1M/s); the main thread's responsiveness is what this test checks.
-    expect(rate).toBeGreaterThan(0);
+    return { rate, longTasks, processed };
+  }
+
+  it('two workers process ≥ 1M events with no main-thread long task over 50 ms', async () => {
+    expect(PerformanceObserver.supportedEntryTypes).toContain('longtask');
+    // Rates are reported, not asserted (the machine is shared; see bench/parallel.ts). On a quiet
+    // run here: 3.0M events/s without an exchange, 1.06M for the keyed windows, whose records
+    // cross between the workers (0.44–0.65M at load 6). The test checks the main thread.
+    const stateless = await watched({ events: 4_000_000, keys: 1000, stateless: true });
+    expect(stateless.processed).toBe(4_000_000);
+    expect(stateless.longTasks).toEqual([]);
+    const keyed = await watched({ events: 2_000_000, keys: 1000 });
+    expect(keyed.processed).toBe(2_000_000);
+    expect(keyed.longTasks).toEqual([]);
   }, 120_000);
 
   it('a worker terminated mid-run: the job restarts from the last checkpoint on fresh workers, with exact results', async () => {
