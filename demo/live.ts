@@ -10,43 +10,8 @@
  * Options: `--seconds N` stops after N seconds (exit 0); `--rate N` sets bids per second.
  * Without `--seconds` it runs until Ctrl-C, then prints a summary.
  */
-import {
-  StreamEnvironment,
-  aggregate,
-  callbackSink,
-  count,
-  keyBy,
-  max,
-  sum,
-  tumbling,
-  watermarks,
-  window,
-  type JobHandle,
-  type JobMetrics,
-} from '../src/index';
-
-interface Bid {
-  readonly auction: number;
-  readonly bidder: number;
-  readonly price: number;
-  readonly ts: number;
-}
-
-interface WindowRow {
-  readonly key: number;
-  readonly start: number;
-  readonly end: number;
-  readonly bids: number;
-  readonly volume: number;
-  readonly top: number;
-}
-
-const WINDOW_MS = 5_000;
-/** The window operator's name, to find its metrics (watermark, late records). */
-const WINDOW_OPERATOR = 'top auctions';
-const OUT_OF_ORDERNESS_MS = 2_000;
-const AUCTIONS = 1_000;
-const SEED = 0x5eed;
+import { StreamEnvironment, callbackSink, type JobHandle, type JobMetrics } from '../src/index';
+import { OUT_OF_ORDERNESS_MS, WINDOW_MS, WINDOW_OPERATOR, topAuctions, type WindowRow } from './auction-job';
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -75,42 +40,6 @@ function usage(error?: string): never {
   if (error !== undefined) console.error(`live: ${error}`);
   console.error('usage: npm start -- [--seconds N] [--rate EVENTS_PER_SECOND]');
   process.exit(error === undefined ? 0 : 2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generated bids: record i is a pure function of i (the generator source is replayable by index)
-// ---------------------------------------------------------------------------------------------
-
-/** A uniform number in [0, 1) from (index, stream), seeded: a murmur3-style integer hash. */
-function random(index: number, stream: number): number {
-  let h = Math.imul(index ^ SEED, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
-}
-
-/**
- * Bid i happens `i / rate` seconds after `origin`, minus a random delay: mostly under 1.5 s, and one
- * bid in a thousand 2–5 s late (some of those arrive after their window closed and are dropped).
- * Hot auctions get more bids (the rank is skewed towards 0); which auctions are hot changes every 15 s.
- */
-function bidGenerator(origin: number, rate: number): (i: number) => Bid {
-  const msPerBid = 1000 / rate;
-  return (i) => {
-    const r = random(i, 0);
-    const base = origin + i * msPerBid;
-    const rank = Math.floor(AUCTIONS * r * r);
-    const delay = random(i, 3) < 0.001 ? 2_000 + 3_000 * random(i, 4) : 1_500 * random(i, 4) ** 2;
-    return {
-      auction: 1_000 + ((rank * 389 + Math.floor(base / 15_000) * 211) % AUCTIONS),
-      bidder: Math.floor(50_000 * random(i, 1)),
-      price: Math.round(100 + 49_900 * random(i, 2) ** 4) / 100,
-      ts: Math.round(base - delay),
-    };
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +101,6 @@ const { seconds, rate } = parseArgs(process.argv.slice(2));
 // the first window is partial but closes ~2.3 s after the start (2 s of out-of-orderness plus one
 // watermark period) rather than up to 7 s later.
 const startedAt = Date.now();
-const origin = Math.floor((startedAt + 100) / WINDOW_MS) * WINDOW_MS - 100;
 
 const env = new StreamEnvironment();
 const pending = new Map<number, WindowRow[]>();
@@ -193,15 +121,7 @@ function flushWindows(): void {
   renderProgress();
 }
 
-env
-  .fromGenerator(bidGenerator(origin, rate), { eventsPerSecond: rate })
-  .pipe(
-    watermarks({ timestamp: (b: Bid) => b.ts, outOfOrderness: OUT_OF_ORDERNESS_MS, emit: 'periodic' }),
-    keyBy((b: Bid) => b.auction),
-    window(tumbling(WINDOW_MS)),
-    aggregate({ bids: count(), volume: sum((b: Bid) => b.price), top: max((b: Bid) => b.price) }, { name: WINDOW_OPERATOR }),
-  )
-  .sinkTo(
+topAuctions(env, rate, startedAt).sinkTo(
     callbackSink((row: WindowRow) => {
       let rows = pending.get(row.start);
       if (rows === undefined) pending.set(row.start, (rows = []));

@@ -2,38 +2,9 @@
  * The browser demo (`npx vite demo`): the job of `npm start`, running in the page on sluice's
  * single-thread scheduler (it yields to the event loop every few ms, so the page stays responsive).
  */
-import {
-  StreamEnvironment,
-  aggregate,
-  callbackSink,
-  count,
-  keyBy,
-  max,
-  sum,
-  tumbling,
-  watermarks,
-  window,
-  type JobHandle,
-} from '../src/index';
+import { StreamEnvironment, callbackSink, type JobHandle } from '../src/index';
+import { WINDOW_OPERATOR, topAuctions, type WindowRow } from './auction-job';
 
-interface Bid {
-  readonly auction: number;
-  readonly price: number;
-  readonly ts: number;
-}
-
-interface WindowRow {
-  readonly key: number;
-  readonly start: number;
-  readonly end: number;
-  readonly bids: number;
-  readonly volume: number;
-  readonly top: number;
-}
-
-const WINDOW_MS = 5_000;
-/** The window operator's name, to find its metrics (watermark, late records). */
-const WINDOW_OPERATOR = 'top auctions';
 const SHOWN_WINDOWS = 6;
 
 const $ = <E extends HTMLElement>(id: string): E => document.getElementById(id) as E;
@@ -41,42 +12,9 @@ const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const clock = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 23) : '–');
 
-/** Seeded PRNG (mulberry32): the same bids on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function start(rate: number): Promise<JobHandle> {
-  const random = mulberry32(42);
-  // Event time = wall time minus up to 1.5 s of disorder; starts just before a window boundary so the
-  // first (partial) window closes after ~2 s.
-  const origin = Math.floor((Date.now() + 100) / WINDOW_MS) * WINDOW_MS - 100;
   const env = new StreamEnvironment();
-  env
-    .fromGenerator<Bid>(
-      (i) => {
-        const r = random();
-        return {
-          auction: 1_000 + ((Math.floor(1_000 * r * r) * 389) % 1_000),
-          price: Math.round(100 + 49_900 * random() ** 4) / 100,
-          ts: Math.round(origin + (i * 1000) / rate - 1_500 * random() ** 2),
-        };
-      },
-      { eventsPerSecond: rate },
-    )
-    .pipe(
-      watermarks({ timestamp: (b: Bid) => b.ts, outOfOrderness: 2_000, emit: 'periodic' }),
-      keyBy((b: Bid) => b.auction),
-      window(tumbling(WINDOW_MS)),
-      aggregate({ bids: count(), volume: sum((b: Bid) => b.price), top: max((b: Bid) => b.price) }, { name: WINDOW_OPERATOR }),
-    )
-    .sinkTo(callbackSink((row: WindowRow) => collect(row)));
+  topAuctions(env, rate, Date.now()).sinkTo(callbackSink((row: WindowRow) => collect(row)));
   return env.execute('live auctions (browser)');
 }
 
