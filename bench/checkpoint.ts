@@ -35,7 +35,7 @@ import {
   type JobHandle,
   type ValueState,
 } from '../src/index';
-import { median, parseOptions, saveResults } from './support';
+import { machineInfo, median, parseOptions, saveResults } from './support';
 import { FileCheckpointStorage } from '../src/node/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -405,15 +405,7 @@ function medians<T extends object>(runs: readonly T[]): { [K in keyof T]: number
 async function main(): Promise<void> {
   const { keys, rounds } = parseOptions(process.argv.slice(2), { keys: 1_000_000, rounds: 3 }, 'npx tsx bench/checkpoint.ts [--keys N] [--rounds R]');
   const events = keys * EVENTS_PER_KEY;
-  const cpus = os.cpus();
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
-  };
+  const machine = machineInfo();
   const tmp = mkdtempSync(join(os.tmpdir(), 'sluice-checkpoint-bench-'));
   console.error(`sluice checkpoint bench: ${keys.toLocaleString('en-US')} keys, ${events.toLocaleString('en-US')} events, ${rounds} rounds; files in ${tmp}`);
   console.error(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, ${machine.platform}${machine.gcExposed ? '' : ' (no --expose-gc)'}`);

@@ -11,12 +11,8 @@
  * (`nexmarkColumnar()`: q0–q2, q5, q7), and RxJS over an Observable of the same event objects.
  * See bench/README.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastValueFrom, reduce as rxReduce } from 'rxjs';
-import { median, parseOptions } from './support';
+import { machineInfo, median, parseOptions, saveResults } from './support';
 import { RXJS_QUERIES, nexmarkObservable } from './nexmark-rxjs';
 import {
   StreamEnvironment,
@@ -218,18 +214,10 @@ async function main(): Promise<void> {
   const queries = queryArg === 'all' ? Object.keys(QUERIES) : queryArg.split(',').map((q) => q.trim());
   for (const q of queries) if (QUERIES[q] === undefined) throw new Error(`unknown query ${q}; known: ${Object.keys(QUERIES).join(', ')}`);
 
-  const cpus = os.cpus();
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
-  };
+  const machine = machineInfo();
   console.error(`nexmark bench: ${queries.join(', ')}; ${events.toLocaleString('en-US')} events, ${rounds} rounds, parallelism ${parallelism}`);
   console.error(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
-  if (parallelism > 1) console.error('note: sluice accepts parallelism > 1 but still runs every job on one thread');
+  if (parallelism > 1) console.error(`note: the jobs are built in place, so their ${parallelism} subtasks per operator run interleaved on this thread`);
 
   const results = [];
   for (const query of queries) {
@@ -287,21 +275,14 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(table);
 
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
-  let previous: Record<string, unknown> = {};
-  try {
-    previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // No earlier results.
-  }
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      { ...previous, nexmark: { date: new Date().toISOString(), machine, params: { queries, events, rounds, parallelism, seed }, flinkPerCore: FLINK_PER_CORE, results, markdown: table } },
-      null,
-      2,
-    )}\n`,
-  );
+  const file = saveResults('nexmark', {
+    date: new Date().toISOString(),
+    machine,
+    params: { queries, events, rounds, parallelism, seed },
+    flinkPerCore: FLINK_PER_CORE,
+    results,
+    markdown: table,
+  });
   console.error(`\nwrote ${file} (key "nexmark")`);
 }
 

@@ -13,12 +13,9 @@
  * See bench/README.md.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { from, groupBy, lastValueFrom, map, mergeMap, reduce, toArray } from 'rxjs';
-import { median, mulberry32, parseOptions } from './support';
+import { machineInfo, median, mulberry32, parseOptions, saveResults } from './support';
 import { StreamEnvironment, aggregate, count, keyBy, sliding, sum, tumbling, watermarks, window, type WindowAssigner } from '../src/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -297,15 +294,7 @@ async function main(): Promise<void> {
   // --only b-periodic,e-loop: a quick look at some variants (the hand loops always run: ratios need them).
   const chosen = only === undefined ? variants : variants.filter((v) => v.id.startsWith('e-loop') || only.split(',').includes(v.id));
 
-  const cpus = os.cpus();
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
-  };
+  const machine = machineInfo();
   console.error(`sluice bench: ${events.toLocaleString('en-US')} events, ${KEYS.toLocaleString('en-US')} keys, ${rounds} rounds`);
   console.error(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, ${machine.platform}${machine.gcExposed ? '' : ' (no --expose-gc)'}`);
 
@@ -402,29 +391,13 @@ async function main(): Promise<void> {
   ];
   console.log(table.join('\n'));
 
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results.json');
-  // Other benches (bench/checkpoint.ts) keep their figures under their own keys: merge, don't overwrite.
-  let previous: Record<string, unknown> = {};
-  try {
-    previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // No earlier results.
-  }
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        ...previous,
-        date: new Date().toISOString(),
-        machine,
-        memoryBaseline: baseline,
-        params: { events, rounds, keys: KEYS, eventsPerKeyAndWindow: EVENTS_PER_KEY_AND_WINDOW, windowMs: WINDOW_MS, slideMs: SLIDE_MS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS },
-        results,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const file = saveResults('window', {
+    date: new Date().toISOString(),
+    machine,
+    memoryBaseline: baseline,
+    params: { events, rounds, keys: KEYS, eventsPerKeyAndWindow: EVENTS_PER_KEY_AND_WINDOW, windowMs: WINDOW_MS, slideMs: SLIDE_MS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS },
+    results,
+  });
   console.error(`\nwrote ${file}`);
 }
 

@@ -49,8 +49,19 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The machine a run measured, for the results file. */
-export function machineInfo(): Record<string, unknown> {
+/** What a run was measured on, for the printed header and the results file. */
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGB: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly loadAverage: number[];
+  /** Whether `gc()` is there (`node --expose-gc`), for steadier memory figures. */
+  readonly gcExposed: boolean;
+}
+
+export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model ?? 'unknown',
@@ -59,6 +70,7 @@ export function machineInfo(): Record<string, unknown> {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
+    gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
   };
 }
 
