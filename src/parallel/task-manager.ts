@@ -77,9 +77,6 @@ export class TaskManager implements TaskManagerApi {
       runtimeMode: options.runtimeMode,
       autoWatermarkInterval: options.autoWatermarkInterval,
       wasm: options.wasm,
-      // The graph must be built as the main thread's environment would build it: operators
-      // choose their implementation by whether the job checkpoints.
-      checkpoint: options.checkpointing ? { interval: Number.MAX_SAFE_INTEGER, mode: options.exactlyOnce ? 'exactly-once' : 'at-least-once' } : undefined,
     });
     const result = module.default.build(env, spec.params);
     const extra = result === undefined ? [] : [new SinkTransformation(result.transformation, collectSink(events, spec))];

@@ -70,21 +70,39 @@ interface SourceTask {
 }
 
 /**
+ * A sink operator whose writes may be asynchronous: a pending write holds the job back
+ * (`LocalExecutor.backpressure`), and while any is in flight the data plane holds back credits.
+ */
+abstract class WritingOperator extends AbstractOperator<unknown, never> {
+  writing = 0;
+
+  constructor(protected readonly executor: LocalExecutor) {
+    super();
+  }
+
+  protected track(r: void | Promise<void>): void {
+    if (!(r instanceof Promise)) return;
+    this.writing++;
+    this.executor.backpressure(r.finally(() => this.writing--), this.context.name);
+  }
+}
+
+/**
  * Runs a two-phase-commit sink: one open transaction; at a barrier it is pre-committed into the
  * snapshot and a new one begins; a completed checkpoint commits its transactions; a restore commits
  * the restored ones again (idempotently). Without checkpointing, the end of input commits.
  */
-class TwoPhaseCommitSinkOperator extends AbstractOperator<unknown, never> {
+class TwoPhaseCommitSinkOperator extends WritingOperator {
   private transaction: unknown;
   private pending: Array<[number, unknown]> = [];
   private work: Promise<unknown> | undefined;
 
   constructor(
     private readonly sink: TwoPhaseCommitSink<unknown, unknown>,
-    private readonly executor: LocalExecutor,
+    executor: LocalExecutor,
     private readonly checkpointing: boolean,
   ) {
-    super();
+    super(executor);
   }
 
   override open(context: OperatorContext<never>): void {
@@ -150,23 +168,15 @@ class TwoPhaseCommitSinkOperator extends AbstractOperator<unknown, never> {
     }
   }
 
-  /** Writes in flight: while there are any, the data plane holds back credits (see `DataPlane`). */
-  writing = 0;
-
-  private track(r: void | Promise<void>): void {
-    if (!(r instanceof Promise)) return;
-    this.writing++;
-    this.executor.backpressure(r.finally(() => this.writing--), this.context.name);
-  }
 }
 
 /** Adapts a `Sink` to the operator protocol; a promise from `write` becomes backpressure. */
-class SinkOperator extends AbstractOperator<unknown, never> {
+class SinkOperator extends WritingOperator {
   constructor(
     private readonly sink: Sink<unknown>,
-    private readonly executor: LocalExecutor,
+    executor: LocalExecutor,
   ) {
-    super();
+    super(executor);
   }
 
   processBatch(batch: Batch<unknown>): void {
@@ -176,20 +186,12 @@ class SinkOperator extends AbstractOperator<unknown, never> {
     } catch (cause) {
       throw this.failure(NO_RECORD, cause);
     }
-    if (r !== undefined) this.track(r);
+    this.track(r);
   }
 
   override finish(): void {
     const r = this.sink.finish?.();
-    if (r !== undefined) this.track(r);
-  }
-
-  /** Writes in flight: while there are any, the data plane holds back credits (see `DataPlane`). */
-  writing = 0;
-
-  private track(r: Promise<void>): void {
-    this.writing++;
-    this.executor.backpressure(r.finally(() => this.writing--), this.context.name);
+    this.track(r);
   }
 
   override close(): void {
@@ -467,7 +469,6 @@ export class LocalExecutor implements JobHandle {
     };
     const exactlyOnce = this.config.checkpoint?.config.mode !== 'at-least-once';
     const outputs = new Map<PlannedVertex, OperatorOutput[]>();
-    const nodes = new Map<PlannedVertex, OperatorNode[]>();
     for (const planned of plan.vertices) {
       const v = planned.vertex;
       const list: OperatorOutput[] = [];
@@ -495,14 +496,12 @@ export class LocalExecutor implements JobHandle {
         );
         const entry: SubtaskNode = { planned, subtask, node };
         this.nodes.push(entry);
+        (this.nodesByVertex[planned.index] ??= [])[subtask] = node;
         this.subtaskOf.set(node, entry);
-        const nodeList = nodes.get(planned) ?? [];
-        nodeList[subtask] = node;
-        nodes.set(planned, nodeList);
       }
     }
     const targetOf = (edge: PlannedEdge, producer: number, consumer: number): Edge => ({
-      target: nodes.get(edge.to)?.[consumer] ?? this.config.remote!.remoteTarget(edge, producer, consumer),
+      target: this.nodeAt(edge.to.index, consumer) ?? this.config.remote!.remoteTarget(edge, producer, consumer),
       input: channelOf(edge, producer, consumer),
     });
     for (const planned of plan.vertices) {
@@ -729,9 +728,11 @@ export class LocalExecutor implements JobHandle {
 
   /** The subtask of the operator at `vertexIndex` in the plan, when it runs here. */
   nodeAt(vertexIndex: number, subtask: number): OperatorNode | undefined {
-    for (const n of this.nodes) if (n.planned.index === vertexIndex && n.subtask === subtask) return n.node;
-    return undefined;
+    return this.nodesByVertex[vertexIndex]?.[subtask];
   }
+
+  /** Per vertex index, its subtasks that run here (looked up for every buffer from another worker). */
+  private readonly nodesByVertex: Array<Array<OperatorNode | undefined>> = [];
 
   get executionPlan(): ExecutionPlan {
     return this.plan;
