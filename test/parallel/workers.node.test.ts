@@ -87,6 +87,17 @@ describe('failures and backpressure on workers', () => {
     try {
       await reached.next();
       await reached.next();
+      // Per task (worker): time accounted, buffers in flight within the credits, a heap figure.
+      const tasks = job.metrics().tasks ?? [];
+      expect(tasks.map((t) => t.worker)).toEqual([0, 1]);
+      for (const t of tasks) {
+        expect(t.busyTimeMs + t.idleTimeMs + t.backPressuredTimeMs).toBeGreaterThan(0);
+        expect(t.inFlightBuffers).toBeLessThanOrEqual(CREDITS_PER_CHANNEL);
+        expect(t.heapUsedBytes).toBeGreaterThan(0);
+      }
+      // Worker 1's source sends to the sink on worker 0: it has sent records and been held back.
+      expect(tasks[1]!.bytesSent).toBeGreaterThan(0);
+      expect(tasks[1]!.backPressuredTimeMs).toBeGreaterThan(0);
     } finally {
       await job.cancel();
       channel.close();
