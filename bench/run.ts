@@ -12,10 +12,8 @@
  * maximum RSS and the peak of `heapUsed`, sampled every 2^16 records.
  * See bench/README.md.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { from, groupBy, lastValueFrom, map, mergeMap, reduce, toArray } from 'rxjs';
-import { machineInfo, median, mulberry32, parseOptions, saveResults } from './support';
+import { machineInfo, median, mulberry32, parseOptions, saveResults, runInChild } from './support';
 import { StreamEnvironment, aggregate, count, keyBy, sliding, sum, tumbling, watermarks, window, type WindowAssigner } from '../src/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -267,20 +265,7 @@ async function memoryChild(id: string, events: number): Promise<void> {
 }
 
 function measureInChild(id: string, events: number): Promise<MemoryReport> {
-  const self = fileURLToPath(import.meta.url);
-  return new Promise((resolvePromise, reject) => {
-    // process.execArgv carries tsx's loader, so the child runs this TypeScript file as the parent does.
-    const child = spawn(process.execPath, [...process.execArgv, self, '--events', String(events), '--memory', id], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`memory measurement of ${id} exited with ${code}`));
-      else resolvePromise(JSON.parse(out) as MemoryReport);
-    });
-  });
+  return runInChild<MemoryReport>(import.meta.url, ['--events', String(events), '--memory', id]);
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 // What every benchmark shares: command-line options, a seeded PRNG, medians, the results file.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -89,4 +90,23 @@ export function saveResults(key: string, value: unknown): string {
   all[key] = value;
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
   return file;
+}
+
+/**
+ * Runs `script` (a bench file, usually the caller's own `import.meta.url`) again in a child Node
+ * process with `args` and returns the JSON it prints on stdout: a fresh heap for memory figures.
+ * `process.execArgv` carries tsx's loader, so the child runs TypeScript as the parent does.
+ */
+export function runInChild<T>(script: string, args: readonly string[], nodeArgs: readonly string[] = []): Promise<T> {
+  const file = script.startsWith('file:') ? fileURLToPath(script) : script;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${file} ${args.join(' ')} exited with ${code}`));
+      else resolvePromise(JSON.parse(out) as T);
+    });
+  });
 }

@@ -17,11 +17,9 @@
  * fresh child process, which samples process.memoryUsage() every 256 batches and reports the peaks
  * beyond what it held once the input was generated.
  */
-import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { WasmWindowAggregation } from '../src/wasm/window-aggregate-kernel';
-import { median, mulberry32, parseOptions } from './support';
+import { median, mulberry32, parseOptions, runInChild } from './support';
 import { PaneAggregation } from '../src/windowing/pane-aggregation';
 import type { FiredWindows, WindowAggregation, WindowAggregationConfig } from '../src/windowing/window-aggregation';
 
@@ -182,20 +180,7 @@ async function memoryChild(id: string, events: number): Promise<void> {
 }
 
 function measureInChild(id: string, events: number): Promise<MemoryReport> {
-  const self = fileURLToPath(import.meta.url);
-  return new Promise((resolvePromise, reject) => {
-    // process.execArgv carries tsx's loader, so the child runs this TypeScript file as the parent does.
-    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', self, '--events', String(events), '--memory', id], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`memory measurement of ${id} exited with ${code}`));
-      else resolvePromise(JSON.parse(out) as MemoryReport);
-    });
-  });
+  return runInChild<MemoryReport>(import.meta.url, ['--events', String(events), '--memory', id], ['--expose-gc']);
 }
 
 // ---------------------------------------------------------------------------------------------
