@@ -161,7 +161,7 @@ export class Stream<T> {
   transform<O>(
     name: string,
     /** Called once per parallel subtask (and again on a restart). */
-    createOperator: (subtaskIndex: number) => Operator<T, O>,
+    createOperator: () => Operator<T, O>,
     options: OperatorOptions = {},
     extra: {
       inputs?: readonly Transformation[];
@@ -173,7 +173,7 @@ export class Stream<T> {
     const t = new OperatorTransformation(
       options.name ?? name,
       extra.inputs ?? [this.transformation],
-      createOperator as (subtaskIndex: number) => Operator<unknown, unknown>,
+      createOperator as () => Operator<unknown, unknown>,
       extra.stage,
     );
     t.uid = options.uid;

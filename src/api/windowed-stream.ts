@@ -1,4 +1,5 @@
 import { compositeAggregate, type Aggregator } from '../aggregates/aggregator';
+import { functionInstance } from '../operators/function-instance';
 import { ConfigurationError } from '../errors';
 import {
   AggregatingStateDescriptor,
@@ -84,7 +85,7 @@ export class WindowedStream<T, K> {
     return this.build(
       `aggregate(${names.join(', ')})`,
       { kind: 'aggregating', descriptor: new AggregatingStateDescriptor('window-contents', fn) },
-      windowFunction as InternalWindowFunction<unknown, unknown>,
+      () => windowFunction as InternalWindowFunction<unknown, unknown>,
       options,
     );
   }
@@ -95,7 +96,7 @@ export class WindowedStream<T, K> {
     return this.build(
       'aggregate',
       { kind: 'aggregating', descriptor: new AggregatingStateDescriptor('window-contents', fn) as never },
-      windowFunction as InternalWindowFunction<unknown, unknown>,
+      () => windowFunction as InternalWindowFunction<unknown, unknown>,
       options,
     ) as Stream<R>;
   }
@@ -106,22 +107,26 @@ export class WindowedStream<T, K> {
     return this.build(
       'reduce',
       { kind: 'reducing', descriptor: new ReducingStateDescriptor('window-contents', fn) as never },
-      windowFunction as InternalWindowFunction<unknown, unknown>,
+      () => windowFunction as InternalWindowFunction<unknown, unknown>,
       options,
     ) as Stream<T>;
   }
 
   /** Flink's `process(ProcessWindowFunction)`: every element of the window, at once. */
   process<O>(fn: ProcessWindowFunction<T, K, O>, options: OperatorOptions = {}): Stream<O> {
-    const out = { emit: (_: O): void => {}, collect(value: O) { this.emit(value); } };
-    const windowFunction: InternalWindowFunction<T[], O> = (key, _window, elements, ctx, emit) => {
-      out.emit = emit;
-      fn.process(key as K, ctx, elements, out);
+    // A fresh instance of the user's function per subtask (and per restart), as for process functions.
+    const perSubtask = (): InternalWindowFunction<T[], O> => {
+      const g = functionInstance(fn);
+      const out = { emit: (_: O): void => {}, collect(value: O) { this.emit(value); } };
+      return (key, _window, elements, ctx, emit) => {
+        out.emit = emit;
+        g.process(key as K, ctx, elements, out);
+      };
     };
     return this.build(
       'process',
       { kind: 'list', descriptor: new ListStateDescriptor('window-contents') as never },
-      windowFunction as InternalWindowFunction<unknown, unknown>,
+      perSubtask as () => InternalWindowFunction<unknown, unknown>,
       options,
       'any',
     ) as Stream<O>;
@@ -153,7 +158,8 @@ export class WindowedStream<T, K> {
   private build(
     what: string,
     contents: WindowContents,
-    windowFunction: InternalWindowFunction<unknown, unknown>,
+    /** Makes the window function of each subtask (a user function gets an instance per subtask). */
+    windowFunctionOf: () => InternalWindowFunction<unknown, unknown>,
     options: OperatorOptions,
     sideOutputs?: 'any',
   ): Stream<unknown> {
@@ -172,7 +178,7 @@ export class WindowedStream<T, K> {
           allowedLateness,
           lateOutput,
           contents,
-          windowFunction,
+          windowFunction: windowFunctionOf(),
           keySelector: keyed.keySelector as never,
         }),
       options,

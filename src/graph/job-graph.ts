@@ -29,7 +29,7 @@ export interface JobVertex {
   readonly kind: 'source' | 'operator' | 'sink';
   readonly inputs: VertexInput[];
   readonly transformation: Transformation;
-  createOperator?: (subtaskIndex: number) => Operator<unknown, unknown>;
+  createOperator?: () => Operator<unknown, unknown>;
   /** The fused stateless stages, when this vertex is a chain of them. */
   stages?: StatelessStage[];
   readonly watermarkRole: WatermarkRole;

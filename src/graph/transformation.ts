@@ -32,7 +32,7 @@ export class OperatorTransformation extends Transformation {
   constructor(
     name: string,
     inputs: readonly Transformation[],
-    readonly createOperator: (subtaskIndex: number) => Operator<unknown, unknown>,
+    readonly createOperator: () => Operator<unknown, unknown>,
     readonly stage?: StatelessStage,
   ) {
     super(name, inputs);

@@ -28,7 +28,8 @@ export function connect<A, B, O, K = unknown>(
 ): (source: Stream<A>) => Stream<O> {
   if (fn === null || typeof fn !== 'object') throw new ConfigurationError('connect needs a co-function object');
   const spec = toSpec<A, B, O, K>(fn);
-  const specOf = (subtask: number): ProcessSpec<unknown, O> => (subtask === 0 ? spec : toSpec<A, B, O, K>(functionInstance(fn, subtask))) as ProcessSpec<unknown, O>;
+  // A fresh instance of the user's function per subtask (and per restart), as Flink deserializes one.
+  const specOf = (): ProcessSpec<unknown, O> => toSpec<A, B, O, K>(functionInstance(fn)) as ProcessSpec<unknown, O>;
   return (source) => {
     const inputs = [source.transformation, other.transformation];
     const keyedA = source instanceof KeyedStream;
@@ -38,13 +39,13 @@ export function connect<A, B, O, K = unknown>(
     }
     if (keyedA && keyedB) {
       const selectors = [source.keySelector, (other as KeyedStream<B, unknown>).keySelector];
-      return source.transform<O>('connect', (subtask) => new KeyedProcessOperator<unknown, O>(specOf(subtask), selectors as never), options, {
+      return source.transform<O>('connect', () => new KeyedProcessOperator<unknown, O>(specOf(), selectors as never), options, {
         inputs,
         sideOutputs: 'any',
       });
     }
     if (spec.onTimer !== undefined) throw new ConfigurationError('connect: timers (onTimer) need both streams keyed');
-    return source.transform<O>('connect', (subtask) => new ProcessOperator<unknown, O>(specOf(subtask)), options, {
+    return source.transform<O>('connect', () => new ProcessOperator<unknown, O>(specOf()), options, {
       inputs,
       sideOutputs: 'any',
     });

@@ -43,8 +43,9 @@ export function process<T, O, K>(
     if (typeof f.processElement !== 'function') {
       throw new ConfigurationError('process(...) needs a function with processElement(value, ctx, out)');
     }
-    const specOf = (subtask: number): ProcessSpec<T, O> => {
-      const g = functionInstance(f, subtask);
+    // A fresh instance of the user's function per subtask (and per restart), as Flink deserializes one.
+    const specOf = (): ProcessSpec<T, O> => {
+      const g = functionInstance(f);
       return {
         handlers: [g.processElement.bind(g) as ElementHandler<T, O>],
         onTimer: g.onTimer?.bind(g) as ProcessSpec<T, O>['onTimer'],
@@ -54,11 +55,11 @@ export function process<T, O, K>(
     };
     if (source instanceof KeyedStream) {
       const selector = source.keySelector;
-      return source.transform<O>('process', (subtask) => new KeyedProcessOperator<T, O>(specOf(subtask), [selector]), options, { sideOutputs: 'any' });
+      return source.transform<O>('process', () => new KeyedProcessOperator<T, O>(specOf(), [selector]), options, { sideOutputs: 'any' });
     }
     if (f.onTimer !== undefined) {
       throw new ConfigurationError('Timers (onTimer) are only supported on a keyed stream: add keyBy(...) before process(...)');
     }
-    return source.transform<O>('process', (subtask) => new ProcessOperator<T, O>(specOf(subtask)), options, { sideOutputs: 'any' });
+    return source.transform<O>('process', () => new ProcessOperator<T, O>(specOf()), options, { sideOutputs: 'any' });
   };
 }

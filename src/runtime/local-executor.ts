@@ -481,7 +481,7 @@ export class LocalExecutor implements JobHandle {
         const sink = v.kind === 'sink' ? (v.transformation as SinkTransformation).sink : undefined;
         const operator =
           sink === undefined
-            ? v.createOperator!(subtask)
+            ? v.createOperator!()
             : isTwoPhaseCommitSink(sink)
               ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
               : new SinkOperator(sink, this);

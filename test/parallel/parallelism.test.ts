@@ -26,6 +26,7 @@ import {
   watermarks,
   window,
   type KeyedProcessFunction,
+  type ProcessWindowFunction,
   type Stream,
   type ValueState,
 } from '../../src/index';
@@ -188,6 +189,33 @@ describe('exchanges', () => {
       )
       .collect();
     for (const [k, subtasks] of seen) expect([...subtasks]).toEqual([operatorIndexForKeyGroup(128, 3, assignToKeyGroup(k, 128))]);
+  });
+
+  it('each subtask calls its own instance of a function: state on `this` stays per subtask, the user object is untouched', async () => {
+    const env = new StreamEnvironment({ parallelism: 3 });
+    let made = 0;
+    const counter: ProcessWindowFunction<number, number, { key: number; instance: number }> & { instance?: number } = {
+      process(key, _ctx, _elements, out) {
+        // Set lazily on first use: a shared object would hand every subtask the same number.
+        this.instance ??= ++made;
+        out.collect({ key, instance: this.instance });
+      },
+    };
+    const rows = await env
+      .fromArray(Array.from({ length: 300 }, (_, i) => i))
+      .pipe(
+        watermarks<number>({ timestamp: (i) => i }),
+        keyBy((i) => i % 30),
+        window(tumbling(100)),
+        process(counter),
+      )
+      .collect();
+    const instances = new Map<number, Set<number>>();
+    for (const r of rows) instances.set(r.key, (instances.get(r.key) ?? new Set()).add(r.instance));
+    // Each key is handled by one subtask, hence one instance; three subtasks, three instances.
+    for (const set of instances.values()) expect(set.size).toBe(1);
+    expect(new Set(rows.map((r) => r.instance)).size).toBe(3);
+    expect(counter.instance).toBeUndefined();
   });
 
   it('forward() between operators of different parallelism is a configuration error', async () => {
