@@ -325,6 +325,7 @@ export class LocalExecutor implements JobHandle {
     const started = coordinator.begin(kind, this.config.clock.now(), positions, target);
     if (started === undefined) return Promise.reject(new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`));
     const { id, completion } = started;
+    this.activeCheckpoint = id;
     const barrier: CheckpointBarrier = { checkpointId: id, timestamp: this.config.clock.now() };
     const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
     const cancelTimeout = this.scheduleTask(this.config.clock.now() + timeout, () =>
@@ -340,6 +341,7 @@ export class LocalExecutor implements JobHandle {
   }
 
   private acknowledge(node: OperatorNode, checkpointId: number, snapshot: Uint8Array | Promise<Uint8Array> | undefined): void {
+    node.lastAcknowledged = checkpointId;
     const work = node.operator instanceof TwoPhaseCommitSinkOperator ? node.operator.takeWork() : undefined;
     const { subtask } = this.subtaskOf.get(node)!;
     const ack = (bytes: Uint8Array | undefined): void => {
@@ -362,6 +364,7 @@ export class LocalExecutor implements JobHandle {
    * subtasks acknowledge at once, local sources emit the barrier; returns the sources' positions.
    */
   injectBarrier(barrier: CheckpointBarrier): Array<{ uid: string; subtask: number; position: SourcePosition }> {
+    this.activeCheckpoint = barrier.checkpointId;
     const positions = this.sources.map((s) => ({ uid: s.uid, subtask: s.subtask, position: s.reader.position() }));
     this.guard(() => {
       for (const { node } of this.nodes) if (node.finished) this.acknowledge(node, barrier.checkpointId, node.operator.snapshotState?.(barrier.checkpointId));
@@ -412,6 +415,9 @@ export class LocalExecutor implements JobHandle {
     };
     this.scheduleTask(this.config.clock.now() + interval, tick);
   }
+
+  /** The newest checkpoint started in this attempt (completed or not). */
+  private activeCheckpoint = 0;
 
   /** The last checkpoint that completed in this attempt (restarts continue numbering after it). */
   lastCheckpointId = 0;
@@ -494,6 +500,13 @@ export class LocalExecutor implements JobHandle {
           (n, id, snapshot) => this.acknowledge(n, id, snapshot),
           exactlyOnce,
         );
+        // A subtask whose every input ended before a checkpoint's barrier could reach it (its
+        // sources had finished; on a worker, their end was still in flight) gets no barrier: it
+        // acknowledges with its final state when it finishes, as Flink's finished tasks do.
+        node.onFinished = () => {
+          const id = this.activeCheckpoint;
+          if (id > node.lastAcknowledged) this.acknowledge(node, id, node.operator.snapshotState?.(id));
+        };
         const entry: SubtaskNode = { planned, subtask, node };
         this.nodes.push(entry);
         (this.nodesByVertex[planned.index] ??= [])[subtask] = node;

@@ -23,6 +23,10 @@ export type AcknowledgeCheckpoint = (node: OperatorNode, checkpointId: number, s
 export class OperatorNode implements InputTarget {
   recordsIn = 0;
   finished = false;
+  /** The newest checkpoint this node has acknowledged (the executor keeps it). */
+  lastAcknowledged = 0;
+  /** Called once every input has ended and the operator has finished. */
+  onFinished: (() => void) | undefined = undefined;
   private readonly valve: WatermarkValve;
   private readonly ended: boolean[];
   /** Per logical input, how many of its channels are still open. */
@@ -143,6 +147,7 @@ export class OperatorNode implements InputTarget {
     if (this.ended.every(Boolean)) {
       this.operator.finish();
       this.finished = true;
+      this.onFinished?.();
       this.output.endInput();
     }
   }
