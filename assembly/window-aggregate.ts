@@ -163,6 +163,8 @@ let offset: f64 = 0;
 let panesPerWindow: i32 = 1;
 let integralGrid: bool = false;
 let nCols: i32 = 0;
+/** The input column of row weights (a combiner's partial aggregates), or -1: each row counts 1. */
+let weightCol: i32 = -1;
 let nAggs: i32 = 0;
 let nAccs: i32 = 0;
 let lastSeqOff: usize = 0;
@@ -307,7 +309,8 @@ function accFor(kind: i32, col: i32): usize {
  * wrapper lays them out in the input area) and allocates the first regions. Once per instance;
  * returns 0, or -1 for a configuration the wrapper should have refused.
  */
-export function configure(windowSize: f64, windowSlide: f64, windowOffset: f64, aggregates: i32, columns: i32): i32 {
+export function configure(windowSize: f64, windowSlide: f64, windowOffset: f64, aggregates: i32, columns: i32, weightColumn: i32): i32 {
+  if (weightColumn >= columns) return -1;
   if (configured || !(windowSlide > 0) || !(windowSize >= windowSlide) || aggregates < 0 || aggregates > MAX_AGGREGATES) return -1;
   if (windowSize % windowSlide != 0 || !isFinite(windowSize) || !isFinite(windowOffset)) return -1;
   configured = true;
@@ -317,6 +320,7 @@ export function configure(windowSize: f64, windowSlide: f64, windowOffset: f64, 
   panesPerWindow = <i32>(windowSize / windowSlide);
   integralGrid = slide == floor(slide) && offset == floor(offset) && slide <= MAX_GRID && abs(offset) <= MAX_GRID;
   nCols = columns;
+  weightCol = weightColumn;
   nAggs = aggregates;
   store<u64>(TEMPLATE + S_KEY, 0);
   store<f64>(TEMPLATE + S_FIRST_SEQ, NaN);
@@ -944,6 +948,8 @@ function probeOnePane(n: i32, seq0: f64, fuse: i32): void {
   const refs = refsArea();
   const sumOff = <usize>load<i32>(ACC_OFF);
   const sumCol = inBase + ((<usize>(2 + load<i32>(ACC_COL)) * <usize>inCap) << 3);
+  const weighted = weightCol >= 0;
+  const weights = inBase + ((<usize>(2 + weightCol) * <usize>inCap) << 3);
   const rec = paneRec(cpPane);
   let table = <usize>load<u32>(rec, P_TABLE);
   let mask = load<u32>(rec, P_MASK);
@@ -971,7 +977,7 @@ function probeOnePane(n: i32, seq0: f64, fuse: i32): void {
       k = (k + 1) & mask;
     }
     const s = heap + (<usize>idx << shift);
-    store<f64>(s, load<f64>(s, S_COUNT) + 1.0, S_COUNT);
+    store<f64>(s, load<f64>(s, S_COUNT) + (weighted ? load<f64>(weights + (<usize>i << 3)) : 1.0), S_COUNT);
     if (fuse == FUSE_SUM) store<f64>(s + sumOff, load<f64>(s + sumOff) + load<f64>(sumCol + (<usize>i << 3)));
     if (fuse == FUSE_NONE) store<u32>(refs + (<usize>i << 2), idx);
   }
@@ -985,6 +991,8 @@ function probePass(n: i32, seq0: f64, fuse: i32): void {
   const refs = refsArea();
   const sumOff = <usize>load<i32>(ACC_OFF);
   const sumCol = inBase + ((<usize>(2 + load<i32>(ACC_COL)) * <usize>inCap) << 3);
+  const weighted = weightCol >= 0;
+  const weights = inBase + ((<usize>(2 + weightCol) * <usize>inCap) << 3);
   for (let i = 0; i < n; i++) {
     const key = load<u64>(bits + (<usize>i << 3));
     const ts = load<f64>(times + (<usize>i << 3));
@@ -1012,7 +1020,7 @@ function probePass(n: i32, seq0: f64, fuse: i32): void {
       }
     }
     const s = heapBase + (<usize>idx << strideShift);
-    store<f64>(s, load<f64>(s, S_COUNT) + 1.0, S_COUNT);
+    store<f64>(s, load<f64>(s, S_COUNT) + (weighted ? load<f64>(weights + (<usize>i << 3)) : 1.0), S_COUNT);
     if (fuse == FUSE_SUM) store<f64>(s + sumOff, load<f64>(s + sumOff) + load<f64>(sumCol + (<usize>i << 3)));
     if (fuse == FUSE_NONE) store<u32>(refs + (<usize>i << 2), idx);
   }

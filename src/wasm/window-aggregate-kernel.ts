@@ -6,7 +6,7 @@ import { instantiateKernel } from './loader';
 interface WindowKernelExports {
   readonly memory: WebAssembly.Memory;
   spec(): number;
-  configure(size: number, slide: number, offset: number, aggregates: number, columns: number): number;
+  configure(size: number, slide: number, offset: number, aggregates: number, columns: number, weightColumn: number): number;
   reserveInput(n: number): number;
   inputCapacity(): number;
   add(n: number): void;
@@ -81,13 +81,15 @@ export class WasmWindowAggregation implements WindowAggregation {
     this.slotOfColumn = new Int32Array(columns).fill(-1);
     let used = 0;
     for (const { code, column } of plan.aggregates) if (code !== 0 && this.slotOfColumn[column] === -1) this.slotOfColumn[column] = used++;
+    if (plan.weightColumn >= 0 && this.slotOfColumn[plan.weightColumn] === -1) this.slotOfColumn[plan.weightColumn] = used++;
     const specBase = exports.spec() >>> 2;
     const i32 = new Int32Array(exports.memory.buffer);
     plan.aggregates.forEach(({ code, column }, a) => {
       i32[specBase + 2 * a] = code;
       i32[specBase + 2 * a + 1] = code === 0 ? 0 : this.slotOfColumn[column]!;
     });
-    if (exports.configure(plan.size, plan.slide, plan.offset, plan.aggregates.length, used) !== 0) {
+    const weightSlot = plan.weightColumn < 0 ? -1 : this.slotOfColumn[plan.weightColumn]!;
+    if (exports.configure(plan.size, plan.slide, plan.offset, plan.aggregates.length, used, weightSlot) !== 0) {
       throw new Error('window-aggregate kernel refused its configuration');
     }
     this.buffer = exports.memory.buffer;

@@ -200,6 +200,7 @@ export class PaneAggregation implements WindowAggregation {
     const fuse = this.accKind.length === 0 ? FUSE_COUNT : this.accKind.length === 1 && this.accKind[0] === K_SUM ? FUSE_SUM : FUSE_NONE;
     const sumOff = this.accOff[0]!;
     const sumCol = fuse === FUSE_SUM ? columns[this.accCol[0]!]! : undefined;
+    const weights = this.plan.weightColumn < 0 ? undefined : columns[this.plan.weightColumn]!;
     for (let i = 0; i < n; i++) {
       const raw = keys[from + i]!;
       const key = raw === 0 ? 0 : raw;
@@ -229,7 +230,7 @@ export class PaneAggregation implements WindowAggregation {
         }
       }
       const s = idx << this.strideShift;
-      this.heap[s + S_COUNT]++;
+      this.heap[s + S_COUNT] += weights === undefined ? 1 : weights[from + i]!;
       if (sumCol !== undefined) this.heap[s + sumOff] += sumCol[from + i]!;
       else refs[i] = idx;
     }
@@ -1231,6 +1232,8 @@ export interface WindowAggregationPlan {
   readonly panesPerWindow: number;
   /** Number of value columns `add` receives. */
   readonly columns: number;
+  /** The column of row weights, or -1: every row is one element. */
+  readonly weightColumn: number;
   readonly aggregates: ReadonlyArray<{ readonly code: number; readonly column: number }>;
   /**
    * The accumulators of a slot, in order (a slot's layout, the kernel's too): one per distinct
@@ -1281,7 +1284,7 @@ export const MAX_KERNEL_AGGREGATES = 64;
  * @internal
  */
 export function planWindowAggregation(config: WindowAggregationConfig): WindowAggregationPlan {
-  const { size, slide, offset, aggregates, columns } = config;
+  const { size, slide, offset, aggregates, columns, weightColumn = -1 } = config;
   if (!(Number.isFinite(slide) && slide > 0)) throw new ConfigurationError(`window aggregation: slide must be a finite number > 0, got ${slide}`);
   if (!(Number.isFinite(size) && size >= slide && size % slide === 0 && Number.isInteger(size / slide))) {
     throw new ConfigurationError(`window aggregation: size must be a multiple of the slide (${slide}), got ${size}`);
@@ -1300,6 +1303,13 @@ export function planWindowAggregation(config: WindowAggregationConfig): WindowAg
     }
     return { code, column };
   });
+  if (weightColumn !== -1) {
+    if (!Number.isInteger(weightColumn) || weightColumn < 0 || weightColumn >= columns) {
+      throw new ConfigurationError(`window aggregation: the weight column ${weightColumn} is not one of the ${columns} columns`);
+    }
+    const unmergeable = planned.find((a) => a.code >= K_FIRST);
+    if (unmergeable !== undefined) throw new ConfigurationError('window aggregation: weighted rows take only count, sum, min, max and avg');
+  }
   // The kernel's `configure` lays its slots out the same way.
   const accumulators: Array<{ code: number; column: number }> = [];
   const accFor = (code: number, column: number): number => {
@@ -1308,7 +1318,7 @@ export function planWindowAggregation(config: WindowAggregationConfig): WindowAg
   };
   const aggregateAccumulator = planned.map(({ code, column }) => (code === K_COUNT ? -1 : accFor(code === K_AVG ? K_SUM : code, column)));
   if (planned.some((a) => a.code === K_LAST)) accFor(K_LAST_SEQ, -1);
-  return { size, slide, offset, panesPerWindow: size / slide, columns, aggregates: planned, accumulators, aggregateAccumulator };
+  return { size, slide, offset, panesPerWindow: size / slide, columns, weightColumn, aggregates: planned, accumulators, aggregateAccumulator };
 }
 
 

@@ -25,6 +25,12 @@ export interface WindowAggregationConfig {
   readonly aggregates: ReadonlyArray<{ readonly kind: KernelAggregate; readonly column: number }>;
   /** Number of value columns `add` receives. */
   readonly columns: number;
+  /**
+   * A value column holding each input row's weight: the row stands for that many elements whose
+   * accumulators it already holds (a combiner's partial aggregate: its count, sum, min, max), so a
+   * slot's count grows by the weight instead of 1. Only with count, sum, min, max and avg.
+   */
+  readonly weightColumn?: number;
 }
 
 /**
