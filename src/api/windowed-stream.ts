@@ -10,6 +10,8 @@ import {
 } from '../state/descriptors';
 import type { KeySelector } from '../runtime/key-selector';
 import type { Collector, OutputTag } from '../types';
+import type { OperatorTransformation } from '../graph/transformation';
+import { combinableAggregation } from '../windowing/combinable-aggregation';
 import { KernelWindowOperator, type KernelWindowSpec } from '../windowing/kernel-window-operator';
 import type { KernelAggregate } from '../windowing/window-aggregation';
 import type { Trigger } from '../windowing/trigger';
@@ -69,12 +71,13 @@ export class WindowedStream<T, K> {
     const list = names.map((n) => aggregators[n]!);
     const kernel = this.kernelSpec(names, list);
     if (kernel !== undefined) {
-      return this.keyed.transform(
-        `window(${this.assigner.name}, EventTimeTrigger) aggregate(${names.join(', ')})`,
-        () => new KernelWindowOperator<T>(kernel),
-        options,
-        { sideOutputs: new Set(kernel.lateOutput === undefined ? [] : [kernel.lateOutput.id]), watermarkRole: 'window' },
-      );
+      const name = `window(${this.assigner.name}, EventTimeTrigger) aggregate(${names.join(', ')})`;
+      const stream = this.keyed.transform(name, () => new KernelWindowOperator<T>(kernel), options, {
+        sideOutputs: new Set(kernel.lateOutput === undefined ? [] : [kernel.lateOutput.id]),
+        watermarkRole: 'window',
+      });
+      (stream.transformation as OperatorTransformation).combine = combinableAggregation(kernel, options.name ?? name, options.uid);
+      return stream;
     }
     const fn = compositeAggregate(list);
     const windowFunction: InternalWindowFunction<unknown[], unknown> = (key, window, acc, _ctx, emit) => {

@@ -3,6 +3,7 @@ import type { Partitioning } from './partitioning';
 import type { Source } from '../io/source';
 import type { StatelessStage } from '../operators/stateless-chain';
 import type { KeySelector } from '../runtime/key-selector';
+import type { WindowCombiner } from '../windowing/window-combiner';
 import type { Operator } from '../types';
 
 let nextId = 1;
@@ -48,6 +49,20 @@ export class OperatorTransformation extends Transformation {
    * `'sensitive'` anything else.
    */
   watermarkRole: WatermarkRole = 'sensitive';
+
+  /** For a window aggregation whose input may be pre-aggregated before its keyBy exchange. */
+  combine: CombinableAggregation | undefined = undefined;
+}
+
+/**
+ * A window aggregation that producers may pre-aggregate (see `WindowCombiner`): the combiner each
+ * producer subtask runs, the operator that takes the partial aggregates instead of the records,
+ * and the key of a partial aggregate, by which the exchange then partitions.
+ */
+export interface CombinableAggregation {
+  createCombiner(): WindowCombiner<unknown>;
+  createMerger(): Operator<unknown, unknown>;
+  readonly partialKey: KeySelector<unknown, unknown>;
 }
 
 export type WatermarkRole = 'transparent' | 'window' | 'merging-window' | 'generator' | 'sensitive';

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors';
 import type { JobGraph, JobVertex } from '../graph/job-graph';
 import type { Partitioning, PartitioningKind } from '../graph/partitioning';
-import type { SinkTransformation, SourceTransformation } from '../graph/transformation';
+import { OperatorTransformation, type CombinableAggregation, type SinkTransformation, type SourceTransformation } from '../graph/transformation';
 
 /**
  * The job graph expanded into subtasks (Flink's ExecutionGraph): how many subtasks each vertex
@@ -38,6 +38,11 @@ export interface PlannedEdge {
   readonly producers: readonly (readonly number[])[];
   /** Per consumer subtask, the channel number of this edge's first producer. */
   readonly channelBase: readonly number[];
+  /**
+   * The pre-aggregation each producer subtask runs before the exchange, if any; the consumer then
+   * runs `combine.createMerger()`, which takes partial aggregates.
+   */
+  readonly combine: CombinableAggregation | undefined;
 }
 
 /** Per consumer subtask: for each channel, the logical input it belongs to. */
@@ -76,17 +81,21 @@ export function planExecution(graph: JobGraph, options: PlanOptions): ExecutionP
   const vertices: PlannedVertex[] = [];
   graph.vertices.forEach((vertex, index) => {
     const parallelism = parallelismOf(vertex, options.parallelism);
+    const combinable = vertex.transformation instanceof OperatorTransformation ? vertex.transformation.combine : undefined;
     const p: PlannedVertex = { vertex, index, uid: vertex.uid ?? `${index}:${vertex.name}`, parallelism, inputs: [], outputs: [] };
     const inputs = vertex.inputs.map((input, i): PlannedEdge => {
       const from = planned.get(input.from)!;
-      const partitioning = input.partitioning ?? (from.parallelism === parallelism ? { kind: 'forward' as const } : { kind: 'rebalance' as const });
+      let partitioning = input.partitioning ?? (from.parallelism === parallelism ? { kind: 'forward' as const } : { kind: 'rebalance' as const });
+      // Pre-aggregate where records would otherwise cross between subtasks one by one.
+      const combine = combinable !== undefined && partitioning.kind === 'hash' && (from.parallelism > 1 || parallelism > 1) ? combinable : undefined;
+      if (combine !== undefined) partitioning = { kind: 'hash', selector: combine.partialKey };
       if (partitioning.kind === 'forward' && from.parallelism !== parallelism) {
         throw new ConfigurationError(
           `forward() from ${from.vertex.name} (parallelism ${from.parallelism}) to ${vertex.name} (parallelism ${parallelism}): forward partitioning does not allow a change of parallelism; use rebalance() or rescale()`,
         );
       }
       const producers = Array.from({ length: parallelism }, (_, consumer) => connectedProducers(partitioning.kind, from.parallelism, parallelism, consumer));
-      const edge: PlannedEdge = { from, to: p, input: i, tagId: input.tagId, partitioning, producers, channelBase: [] };
+      const edge: PlannedEdge = { from, to: p, input: i, tagId: input.tagId, partitioning, producers, channelBase: [], combine };
       from.outputs.push(edge);
       return edge;
     });

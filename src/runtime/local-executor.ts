@@ -5,6 +5,7 @@ import { ConfigurationError, NO_RECORD, SluiceError, operatorFailure } from '../
 import { isTwoPhaseCommitSink, type TwoPhaseCommitSink } from '../io/two-phase-commit-sink';
 import type { JobGraph } from '../graph/job-graph';
 import { channelInputs, channelOf, consumersOf, planExecution, type ExecutionPlan, type PlannedEdge, type PlannedVertex } from '../parallel/execution-plan';
+import { CombinerTarget } from '../parallel/combiner-target';
 import { PartitionerTarget } from '../parallel/partitioner';
 import { keyGroupRangeForOperator } from '../state/key-groups';
 import type { Sink } from '../io/sink';
@@ -485,9 +486,12 @@ export class LocalExecutor implements JobHandle {
         list[subtask] = output;
         if (v.kind === 'source') continue;
         const sink = v.kind === 'sink' ? (v.transformation as SinkTransformation).sink : undefined;
+        const combined = planned.inputs.find((e) => e.combine !== undefined)?.combine;
         const operator =
           sink === undefined
-            ? v.createOperator!()
+            ? combined !== undefined
+              ? combined.createMerger()
+              : v.createOperator!()
             : isTwoPhaseCommitSink(sink)
               ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
               : new SinkOperator(sink, this);
@@ -524,9 +528,13 @@ export class LocalExecutor implements JobHandle {
           const consumers = consumersOf(edge, producer);
           const edges = consumers.map((c) => targetOf(edge, producer, c));
           const direct = edges.length === 1 && edge.partitioning.kind !== 'hash';
-          const out: Edge = direct
-            ? edges[0]!
-            : { target: new PartitionerTarget(edge.partitioning, edges, plan.maxParallelism, this.config.batchSize, producer), input: 0 };
+          const partitioner = direct ? undefined : new PartitionerTarget(edge.partitioning, edges, plan.maxParallelism, this.config.batchSize, producer);
+          const out: Edge =
+            partitioner === undefined
+              ? edges[0]!
+              : edge.combine === undefined
+                ? { target: partitioner, input: 0 }
+                : { target: new CombinerTarget(edge.combine.createCombiner(), partitioner, this.config.batchSize), input: 0 };
           const output = outputs.get(planned)![producer]!;
           if (edge.tagId === undefined) output.addEdge(out);
           else output.addSideEdge(edge.tagId, out);

@@ -43,6 +43,11 @@ export interface KernelWindowSpec<T> {
   readonly lateOutput: OutputTag<T> | undefined;
   readonly keySelector: KeySelector<T, unknown>;
   readonly aggregates: ReadonlyArray<KernelAggregateSpec<T>>;
+  /**
+   * For input that is partial aggregates (see `WindowCombiner`): how many elements a record stands
+   * for. Each aggregate's field then reads the record's partial accumulator for it.
+   */
+  readonly weight?: (value: T) => number;
 }
 
 /**
@@ -126,7 +131,14 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       return { kind: a.kind, column: this.fields.length - 1 };
     });
     this.decodes = spec.aggregates.map((a) => a.kind === 'first' || a.kind === 'last');
-    this.config = { size: spec.size, slide: spec.slide, offset: spec.offset, aggregates, columns: Math.max(1, this.fields.length) };
+    // The weight is one more numeric column; the signature (what snapshots must match) leaves it
+    // out: the state is the same whether elements or partial aggregates built it.
+    const weightColumn = spec.weight === undefined ? undefined : this.fields.push(spec.weight) - 1;
+    if (spec.weight !== undefined) {
+      this.anyValue.push(false);
+      this.fieldNames.push('weight');
+    }
+    this.config = { size: spec.size, slide: spec.slide, offset: spec.offset, aggregates, columns: Math.max(1, this.fields.length), ...(weightColumn === undefined ? {} : { weightColumn }) };
     this.rowTemplate = { key: undefined, start: 0.5, end: 0.5 };
     for (const a of spec.aggregates) this.rowTemplate[a.name] = undefined;
     this.signature = `window(${spec.size}, ${spec.slide}, ${spec.offset}) aggregate(${aggregates.map((a) => `${a.kind}(${a.column})`).join(', ')})`;
@@ -265,7 +277,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         if (lastStart + size - 1 + lateness <= wm) {
           // Every window of the element is past its cleanup: late (ts + lateness <= wm holds too).
           if (this.spec.lateOutput !== undefined) this.output.sideOutput(this.spec.lateOutput, value, ts);
-          else this.numLateRecordsDropped++;
+          else this.numLateRecordsDropped += this.config.weightColumn === undefined ? 1 : this.columns[this.config.weightColumn]![s]!;
           continue;
         }
         // Within the allowed lateness for some window: add it, and fire again every window of it
