@@ -35,7 +35,8 @@ async function run(events: Click[], options: { failAt?: number; checkpointEvery:
 }
 
 describe('exactly-once recovery from a failing user function', () => {
-  it('commits exactly the failure-free output over 50 seeded failures', async () => {
+  // 100 runs of a job: seconds of work, more on a loaded machine.
+  it('commits exactly the failure-free output over 50 seeded failures', { timeout: 60_000 }, async () => {
     let failuresAfterACommit = 0;
     for (let seed = 0; seed < 50; seed++) {
       const events = clicks(seed, 300 + seed * 7);
