@@ -37,6 +37,11 @@ export class DataPlane {
     executor.onStepEnd = () => this.flush();
   }
 
+  /** Stops every channel's pending send (the attempt is over). */
+  close(): void {
+    for (const s of this.senders.values()) s.close();
+  }
+
   /** Sends what every channel has gathered (after each step of work). */
   flush(): void {
     for (const s of this.senders.values()) s.flush();
@@ -179,11 +184,20 @@ function key(id: ChannelId): string {
 }
 
 /**
+ * How long a buffer holding only watermarks waits for records to travel with (Flink's buffer
+ * timeout, `execution.buffer-timeout`, is 100 ms). Without it, a channel that carries few records —
+ * after pre-aggregation, or a selective filter — would send a message, and spend a credit, for
+ * every step of work just to move the watermark on.
+ */
+const WATERMARK_ONLY_DELAY_MS = 10;
+
+/**
  * The producer's end of one channel to another worker. Records and the watermarks between them
  * are gathered into one network buffer (as Flink serializes records and events into the same
  * buffers): a buffer goes out when it is full, before a barrier, idleness change or the end of
- * input, and after every step of work — so per-record watermarks cost no extra message, and each
- * record keeps its place relative to every watermark.
+ * input, and after every step of work that gave it records — so per-record watermarks cost no
+ * extra message, and each record keeps its place relative to every watermark. A buffer with only
+ * a watermark goes out at most every `WATERMARK_ONLY_DELAY_MS`; a later watermark replaces it.
  */
 class RemoteChannel implements InputTarget {
   private readonly queue: Array<{ message: DataMessage; transfer: Transferable[] }> = [];
@@ -196,6 +210,9 @@ class RemoteChannel implements InputTarget {
   private length = 0;
   /** Pairs (records before it, watermark). */
   private marks: number[] = [];
+  /** When the last buffer went out, and the timer that sends a held watermark-only buffer. */
+  private sentAt = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   constructor(
     private readonly port: MessagePort,
@@ -215,7 +232,7 @@ class RemoteChannel implements InputTarget {
 
   processBatch(batch: Batch<unknown>): void {
     for (let i = 0; i < batch.length; i++) {
-      if (this.length === this.capacity) this.flush();
+      if (this.length === this.capacity) this.flush(true);
       this.values.push(batch.values[i]);
       this.timestamps[this.length++] = batch.timestamps[i]!;
     }
@@ -229,23 +246,36 @@ class RemoteChannel implements InputTarget {
   }
 
   processIdle(idle: boolean): void {
-    this.flush();
+    this.flush(true);
     this.send({ t: 'idle', ...this.id, idle }, []);
   }
 
   processBarrier(barrier: CheckpointBarrier): void {
-    this.flush();
+    this.flush(true);
     this.send({ t: 'barrier', ...this.id, checkpointId: barrier.checkpointId, timestamp: barrier.timestamp }, []);
   }
 
   endInput(): void {
-    this.flush();
+    this.flush(true);
     this.send({ t: 'end', ...this.id }, []);
   }
 
-  /** Sends the gathered buffer, if any. */
-  flush(): void {
+  /** Sends the gathered buffer, if any (`force`: even one holding only a watermark, at once). */
+  flush(force = false): void {
     if (this.length === 0 && this.marks.length === 0) return;
+    const now = performance.now();
+    if (this.length === 0 && !force && now - this.sentAt < WATERMARK_ONLY_DELAY_MS) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flush(true);
+      }, WATERMARK_ONLY_DELAY_MS);
+      return;
+    }
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.sentAt = now;
     const { format, buffer } = encodeWireRecords(this.values, this.length, this.kernel);
     const timestamps = this.timestamps.slice(0, this.length).buffer;
     const marks = new Float64Array(this.marks).buffer;
@@ -254,6 +284,11 @@ class RemoteChannel implements InputTarget {
     this.values = [];
     this.length = 0;
     this.marks = [];
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   grant(credits: number): void {

@@ -153,6 +153,7 @@ export class TaskManager implements TaskManagerApi {
   }
 
   async cancel(): Promise<void> {
+    this.dataPlane?.close();
     await this.executor?.cancel();
   }
 
