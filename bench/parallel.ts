@@ -1,7 +1,7 @@
 /**
  * Parallel execution on workers: speed-up from 1 to 2 workers, and the data plane's throughput.
  *
- *   npx tsx bench/parallel.ts [--events N] [--rounds R]        # defaults: 4 000 000 events, 3 rounds
+ *   npm run build && npx tsx bench/parallel.ts [--events N] [--rounds R]   # defaults: 4 000 000 events, 3 rounds
  *
  * 1. Keyed tumbling window count + sum (10 000 keys) and Nexmark-style hot-item counts (bids per
  *    auction per 10 s window, 1 000 auctions) at parallelism 1 and 2, each on `nodeWorkers()` —
@@ -16,17 +16,30 @@
  * empty job is measured too and shown. Medians of R rounds in this one process. Writes the
  * `parallel` key of bench-results.json.
  */
-import { StreamEnvironment, type JobMetrics } from '../src/index';
-import { nodeWorkers } from '../src/node/index';
-import { SLOW_SINK, type ParallelBenchParams } from './jobs/parallel-jobs';
+import type { JobMetrics } from '../src/index';
 import { machineInfo, median, parseOptions, saveResults } from './support';
 
-const JOB = new URL('./jobs/parallel-jobs.ts', import.meta.url);
+// The built package (`npm run build`), on the main thread and in the workers, as an application
+// runs it: from TypeScript sources each worker would first spend a second or more compiling sluice.
+const dist = (file: string): string => new URL(`../dist/${file}`, import.meta.url).href;
+const { StreamEnvironment } = (await import(dist('index.js'))) as typeof import('../src/index');
+const { nodeWorkers } = (await import(dist('node.js'))) as typeof import('../src/node/index');
+
+interface ParallelBenchParams {
+  readonly job: 'window' | 'nexmark-counts' | 'exchange' | 'slow-sink';
+  readonly events: number;
+  readonly keys: number;
+  readonly slowSink: typeof SLOW_SINK;
+}
+
+const JOB = new URL('./jobs/parallel-jobs.mjs', import.meta.url);
+/** The slow-sink job's rates: the source is 10× faster than the sink can write (256 records per 12.8 ms). */
+const SLOW_SINK = { eventsPerSecond: 200_000, batch: 256, writeMs: 12.8 } as const;
 const { events, rounds } = parseOptions(process.argv.slice(2), { events: 4_000_000, rounds: 3 }, 'bench/parallel.ts [--events N] [--rounds R]');
 const TARGET_SPEEDUP = 1.7;
 
 async function run(parallelism: number, params: ParallelBenchParams): Promise<{ ms: number; metrics: JobMetrics }> {
-  const env = new StreamEnvironment({ parallelism, workers: nodeWorkers() });
+  const env = new StreamEnvironment({ parallelism, workers: nodeWorkers({ execArgv: [] }) });
   const t0 = performance.now();
   const job = await env.executeJob(JOB, params);
   const result = await job.done;
@@ -43,7 +56,7 @@ async function medianMs(parallelism: number, params: ParallelBenchParams): Promi
 const rate = (n: number, ms: number): string => `${((n / ms) * 1000 / 1e6).toFixed(2)}M ev/s`;
 
 // Start-up (spawning workers, importing the job, loading WASM) of an empty job at each parallelism.
-const startups = [await medianMs(1, { job: 'exchange', events: 1, keys: 1 }), await medianMs(2, { job: 'exchange', events: 1, keys: 1 })] as const;
+const startups = [await medianMs(1, { job: 'exchange', events: 1, keys: 1, slowSink: SLOW_SINK }), await medianMs(2, { job: 'exchange', events: 1, keys: 1, slowSink: SLOW_SINK })] as const;
 const startup = startups[1];
 const rows: string[] = [];
 const results: Record<string, unknown> = { startupMs: { p1: Math.round(startups[0].ms), p2: Math.round(startups[1].ms) } };
@@ -51,7 +64,7 @@ for (const [job, keys] of [
   ['window', 10_000],
   ['nexmark-counts', 100_000],
 ] as const) {
-  const params: ParallelBenchParams = { job, events, keys };
+  const params: ParallelBenchParams = { job, events, keys, slowSink: SLOW_SINK };
   const one = await medianMs(1, params);
   const two = await medianMs(2, params);
   const speedup = one.ms / two.ms;
@@ -59,17 +72,18 @@ for (const [job, keys] of [
   rows.push(`| ${job} | ${rate(events, one.ms)} | ${rate(events, two.ms)} | ${speedup.toFixed(2)}× | ${net.toFixed(2)}× | ${TARGET_SPEEDUP}× |`);
   results[job] = { p1Ms: Math.round(one.ms), p2Ms: Math.round(two.ms), speedup: Math.round(speedup * 100) / 100, speedupWithoutStartup: Math.round(net * 100) / 100 };
 }
-const exchange = await medianMs(2, { job: 'exchange', events, keys: 10_000 });
+const exchange = await medianMs(2, { job: 'exchange', events, keys: 10_000, slowSink: SLOW_SINK });
 const bytes = (exchange.metrics.tasks ?? []).reduce((a, t) => a + t.bytesSent, 0);
 const mbps = bytes / 1e6 / ((exchange.ms - startup.ms) / 1000);
 results.exchange = { ms: Math.round(exchange.ms), bytesSent: bytes, mbPerS: Math.round(mbps) };
 
 // Backpressure: 10 s of a source 10× faster than its sink.
-const slow = await new StreamEnvironment({ parallelism: 2, batchSize: SLOW_SINK.batch, workers: nodeWorkers() }).executeJob(JOB, {
+const slow = await new StreamEnvironment({ parallelism: 2, batchSize: SLOW_SINK.batch, workers: nodeWorkers({ execArgv: [] }) }).executeJob(JOB, {
   job: 'slow-sink',
   events: 0,
   keys: 1000,
-});
+  slowSink: SLOW_SINK,
+} satisfies ParallelBenchParams);
 const samples: Array<{ at: number; source: number; sink: number }> = [];
 let peakHeap = 0;
 let peakInFlight = 0;

@@ -2,4 +2,4 @@
 export { fileSource, type FileSourceOptions } from './file-source';
 export { FileCheckpointStorage } from './file-storage';
 export { FileSink, type FileSinkOptions } from './file-sink';
-export { nodeWorkers } from './worker-threads';
+export { nodeWorkers, type NodeWorkersOptions } from './worker-threads';

@@ -16,13 +16,24 @@ import type { SpawnedWorker, WorkerPool } from '../parallel/worker-pool';
  * const env = new StreamEnvironment({ parallelism: 2, workers: nodeWorkers() });
  * const rows = await env.collectJob(new URL('./jobs/counts.ts', import.meta.url));
  */
-export function nodeWorkers(options: { readonly resourceLimits?: { readonly maxOldGenerationSizeMb?: number } } = {}): WorkerPool {
+export interface NodeWorkersOptions {
+  readonly resourceLimits?: { readonly maxOldGenerationSizeMb?: number };
+  /**
+   * Node options of each worker; by default the process's own (`process.execArgv`), so that a
+   * loader such as `--import tsx` also loads a job module written in TypeScript. Pass `[]` when
+   * the job module is JavaScript: a worker then starts without running the loader (under tsx, a
+   * second or more saved per worker).
+   */
+  readonly execArgv?: readonly string[];
+}
+
+export function nodeWorkers(options: NodeWorkersOptions = {}): WorkerPool {
   const live = new Set<SpawnedWorker>();
   return {
     available: true,
     live,
     spawn(index: number): SpawnedWorker {
-      const worker = startWorker(index, options.resourceLimits);
+      const worker = startWorker(index, options);
       const listeners: Array<(e: Error) => void> = [];
       let terminated = false;
       const spawned: SpawnedWorker = {
@@ -50,13 +61,17 @@ export function nodeWorkers(options: { readonly resourceLimits?: { readonly maxO
   };
 }
 
-function startWorker(index: number, resourceLimits: { readonly maxOldGenerationSizeMb?: number } | undefined): Worker {
+function startWorker(index: number, options: NodeWorkersOptions): Worker {
   const here = import.meta.url;
-  const name = `sluice-${index}`;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker-entry.js', here), { name, resourceLimits });
+  const settings = {
+    name: `sluice-${index}`,
+    resourceLimits: options.resourceLimits,
+    ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+  };
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker-entry.js', here), settings);
   const entry = new URL('../parallel/worker-entry.ts', here).href;
   // The ESM build of tsx's API (require.resolve would find the CommonJS one).
   const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, name, resourceLimits });
+  return new Worker(bootstrap, { ...settings, eval: true });
 }
