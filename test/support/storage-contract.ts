@@ -164,7 +164,7 @@ export function storageContract(name: string, create: () => Promise<Harness>): v
       const wrongCrc = await rejection(writer.commit(metadataFor(5, [{ ...a, crc32c: a.crc32c ^ 1 }])));
       expect(wrongCrc.message).toContain('were written');
       await expect(writer.commit(metadataFor(6, [a]))).rejects.toThrow('this writer writes checkpoint 5');
-      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 2 as 1 })).rejects.toThrow('formatVersion must be 1, got 2');
+      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 3 as 1 })).rejects.toThrow('formatVersion must be 1 or 2, got 3');
       await expect(writer.commit({ ...metadataFor(5, [a]), sources: [{ uid: 's', positions: [NaN] }] })).rejects.toThrow(
         'sources[0].positions[0] must be a string or a finite number, got NaN',
       );
