@@ -112,6 +112,13 @@ async function runToSavepoint(
   return storage.open(savepoint.checkpointId);
 }
 
+/** The uninterrupted run's rows (computed once), and a fresh sink and storage for a test's runs. */
+let reference: Promise<Row[]> | undefined;
+async function fresh(): Promise<{ expected: Row[]; sink: CollectingTwoPhaseCommitSink<Row>; storage: MemoryCheckpointStorage }> {
+  reference ??= uninterrupted(1);
+  return { expected: await reference, sink: new CollectingTwoPhaseCommitSink<Row>(), storage: new MemoryCheckpointStorage() };
+}
+
 function expectSameOutput(actual: readonly Row[], expected: readonly Row[]): void {
   expect(actual.map(canonical).sort()).toEqual(expected.map(canonical).sort());
   expect(perKey(actual)).toEqual(perKey(expected));
@@ -128,9 +135,7 @@ describe('rescaling a parallel generator source from a savepoint', () => {
   for (const from of [1, 2, 3]) {
     for (const to of [1, 2, 3, 4]) {
       it(`a savepoint taken mid-run at parallelism ${from} resumes at ${to}: together, exactly the uninterrupted output`, async () => {
-        const expected = await uninterrupted(1);
-        const sink = new CollectingTwoPhaseCommitSink<Row>();
-        const storage = new MemoryCheckpointStorage();
+        const { expected, sink, storage } = await fresh();
         const savepoint = await runToSavepoint(sink, storage, from, 3_000);
         const before = sink.committed.length;
         expect(before).toBeGreaterThan(0);
@@ -145,9 +150,7 @@ describe('rescaling a parallel generator source from a savepoint', () => {
   }
 
   it('rescaled twice (3 → 2 → 4), each time mid-run: subtasks that took over several splits snapshot them all', async () => {
-    const expected = await uninterrupted(1);
-    const sink = new CollectingTwoPhaseCommitSink<Row>();
-    const storage = new MemoryCheckpointStorage();
+    const { expected, sink, storage } = await fresh();
     const first = await runToSavepoint(sink, storage, 3, 2_000);
     const second = await runToSavepoint(sink, storage, 2, 2_000, first);
     // At parallelism 2 one subtask read two of the three splits, and still holds both.
@@ -160,9 +163,7 @@ describe('rescaling a parallel generator source from a savepoint', () => {
   });
 
   it('a checkpoint of format 1 (one position per subtask, before splits) still restores, at another parallelism too', async () => {
-    const expected = await uninterrupted(1);
-    const sink = new CollectingTwoPhaseCommitSink<Row>();
-    const storage = new MemoryCheckpointStorage();
+    const { expected, sink, storage } = await fresh();
     const savepoint = await runToSavepoint(sink, storage, 2, 3_000);
     // The same savepoint as sluice wrote it before splits: the generator's position per subtask
     // was its next index.
@@ -181,8 +182,7 @@ describe('rescaling a parallel generator source from a savepoint', () => {
   });
 
   it('a corrupt split is refused with an error that names it', async () => {
-    const sink = new CollectingTwoPhaseCommitSink<Row>();
-    const storage = new MemoryCheckpointStorage();
+    const { sink, storage } = await fresh();
     const savepoint = await runToSavepoint(sink, storage, 2, 1_000);
     const corrupt: CompletedCheckpoint = {
       ...savepoint,
