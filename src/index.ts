@@ -73,7 +73,8 @@ export { toWritableStream, writableStreamSink } from './io/writable-stream-sink'
 export type { Source, SourceReader, SourceOutput, SourceContext, SourcePosition, ReadResult } from './io/source';
 export type { Sink } from './io/sink';
 export type { Subscribable } from './io/observable-source';
-export type { GeneratorOptions } from './io/generator-source';
+export type { GeneratorOptions, GeneratorSplit } from './io/generator-source';
+export type { SplitSource, SplitReader, SplitState } from './io/split-source';
 
 export { Schema, field, SchemaError, type ColumnType, type Field } from './columnar/schema';
 export {

@@ -1,6 +1,8 @@
-import type { CheckpointMetadata, CheckpointStorage, CompletedCheckpoint, OperatorStateMetadata } from './checkpoint-storage';
+import type { CheckpointMetadata, CheckpointStorage, CompletedCheckpoint, OperatorStateMetadata, SourcePositionMetadata } from './checkpoint-storage';
+import { SluiceError } from '../errors';
 import { CHECKPOINT_FORMAT_VERSION } from './checkpoint-storage';
 import { keyGroupRangeForOperator } from '../state/key-groups';
+import type { SourceCheckpointState, SourceSubtaskState } from '../io/split-source';
 
 /** Checkpointing configuration (Flink's `execution.checkpointing.*`). */
 export interface CheckpointConfig {
@@ -39,7 +41,8 @@ interface PendingCheckpoint {
   /** Subtasks yet to acknowledge, as `participantKey(uid, subtask)`. */
   readonly waiting: Set<string>;
   readonly snapshots: Map<string, Uint8Array>;
-  readonly sourcePositions: Map<string, ReadonlyArray<number | string>>;
+  /** Per source uid, what each of its subtasks checkpoints (a position, or its splits). */
+  readonly sourceStates: Map<string, ReadonlyArray<SourceSubtaskState>>;
   readonly work: Array<Promise<unknown>>;
   completion: Promise<CompletedCheckpointInfo>;
   readonly done: { resolve(c: CompletedCheckpointInfo): void; reject(e: unknown): void };
@@ -88,8 +91,8 @@ export class CheckpointCoordinator {
   begin(
     kind: 'checkpoint' | 'savepoint',
     timestamp: number,
-    /** Per source uid, the position of each of its subtasks. */
-    sourcePositions: ReadonlyMap<string, ReadonlyArray<number | string>>,
+    /** Per source uid, the state of each of its subtasks: a position, or the splits it holds. */
+    sourceStates: ReadonlyMap<string, ReadonlyArray<SourceSubtaskState>>,
     target?: string,
   ): { id: number; completion: Promise<CompletedCheckpointInfo> } | undefined {
     if (this.pending !== undefined) return undefined;
@@ -104,7 +107,7 @@ export class CheckpointCoordinator {
       target,
       waiting: new Set(this.operators.flatMap((o) => Array.from({ length: o.parallelism ?? 1 }, (_, i) => participantKey(o.uid, i)))),
       snapshots: new Map(),
-      sourcePositions: new Map(sourcePositions),
+      sourceStates: new Map(sourceStates),
       work: [],
       completion,
       done,
@@ -125,16 +128,16 @@ export class CheckpointCoordinator {
     return 'complete';
   }
 
-  /** Abandons the pending checkpoint (timeout, failure, cancel). */
   /** Records where a source subtask was when checkpoint `id` began (distributed jobs report late). */
-  setSourcePosition(id: number, uid: string, subtask: number, position: number | string): void {
+  setSourceState(id: number, uid: string, subtask: number, state: SourceSubtaskState): void {
     const p = this.pending;
     if (p === undefined || p.id !== id) return;
-    const positions = [...(p.sourcePositions.get(uid) ?? [])];
-    positions[subtask] = position;
-    p.sourcePositions.set(uid, positions);
+    const states = [...(p.sourceStates.get(uid) ?? [])];
+    states[subtask] = state;
+    p.sourceStates.set(uid, states);
   }
 
+  /** Abandons the pending checkpoint (timeout, failure, cancel). */
   abort(reason: unknown): void {
     const p = this.pending;
     if (p === undefined) return;
@@ -167,7 +170,7 @@ export class CheckpointCoordinator {
         timestamp: p.timestamp,
         jobName: this.jobName,
         operators,
-        sources: [...p.sourcePositions].map(([uid, positions]) => ({ uid, positions: [...positions] })),
+        sources: [...p.sourceStates].map(([uid, states]) => sourceMetadata(uid, states)),
       };
       await writer.commit(metadata);
       if (this.pending !== p) return;
@@ -182,6 +185,20 @@ export class CheckpointCoordinator {
       p.done.reject(e);
     }
   }
+}
+
+/** A source's entry in the metadata: its subtasks' positions, or (a split source) their splits. */
+function sourceMetadata(uid: string, states: ReadonlyArray<SourceSubtaskState>): SourcePositionMetadata {
+  const subtasks = Array.from(states);
+  if (!subtasks.some((s) => typeof s === 'object')) return { uid, positions: subtasks as Array<number | string> };
+  return {
+    uid,
+    positions: [],
+    splits: subtasks.map((s, subtask) => {
+      if (typeof s !== 'object') throw new SluiceError(`Source uid "${uid}": subtask ${subtask} reported ${s === undefined ? 'nothing' : 'a position'} where the others reported splits`);
+      return [...s.splits];
+    }),
+  };
 }
 
 /** File names allow `[A-Za-z0-9._-]`, 200 characters; uids are free text, so a hash keeps them apart. */
@@ -199,14 +216,17 @@ function safeName(uid: string): string {
 /** Reads the state of a completed checkpoint: per operator uid, one byte array per subtask. */
 export async function readCheckpointState(
   checkpoint: CompletedCheckpoint,
-): Promise<{ operators: Map<string, Uint8Array[]>; sources: Map<string, ReadonlyArray<number | string>> }> {
+): Promise<{ operators: Map<string, Uint8Array[]>; sources: Map<string, SourceCheckpointState> }> {
   const operators = new Map<string, Uint8Array[]>();
   for (const o of checkpoint.metadata.operators) {
     const parts: Uint8Array[] = [];
     for (const f of [...o.files].sort((a, b) => a.subtask - b.subtask)) parts.push(await checkpoint.read(f.name));
     operators.set(o.uid, parts);
   }
-  const sources = new Map<string, ReadonlyArray<number | string>>();
-  for (const s of checkpoint.metadata.sources) if (s.positions.length > 0) sources.set(s.uid, s.positions);
+  const sources = new Map<string, SourceCheckpointState>();
+  for (const s of checkpoint.metadata.sources) {
+    if (s.splits !== undefined) sources.set(s.uid, { splits: s.splits });
+    else if (s.positions.length > 0) sources.set(s.uid, { positions: s.positions });
+  }
   return { operators, sources };
 }

@@ -6,6 +6,7 @@
 
 import { SluiceError } from '../errors';
 import { crc32c } from '../codec/crc32c';
+import type { SplitState } from '../io/split-source';
 
 // ────────────────────────────────────────────────────────────────────────────────────────────────
 // Public types
@@ -14,8 +15,19 @@ import { crc32c } from '../codec/crc32c';
 /** A checkpoint is taken by the engine and owned by it; a savepoint is taken on request and owned by the user. */
 export type CheckpointKind = 'checkpoint' | 'savepoint';
 
-/** The metadata format this version of sluice writes and reads. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * The metadata format this version of sluice writes. Version 2 added `splits` to `sources`; it
+ * reads versions 1 and 2 (an older sluice refuses version 2 rather than restart a source from
+ * scratch, which ignoring the splits would do).
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+
+/** The metadata format versions this version of sluice reads. */
+export type CheckpointFormatVersion = 1 | 2;
+
+function isReadableVersion(version: unknown): version is CheckpointFormatVersion {
+  return version === 1 || version === 2;
+}
 
 /** What `CheckpointWriter.write` stored: copy `bytes` and `crc32c` into the metadata's file entry. */
 export interface FileInfo {
@@ -49,8 +61,13 @@ export interface OperatorStateMetadata {
 
 export interface SourcePositionMetadata {
   readonly uid: string;
-  /** One position per split/reader, as the source reported it. */
+  /** Sources without splits: one position per subtask, as the source reported it (empty for a split source). */
   readonly positions: ReadonlyArray<number | string>;
+  /**
+   * Split sources (format 2): per subtask, the splits it held with their progress — JSON values
+   * that only the source interprets (see `SplitSource`).
+   */
+  readonly splits?: ReadonlyArray<ReadonlyArray<SplitState>>;
 }
 
 /**
@@ -59,7 +76,7 @@ export interface SourcePositionMetadata {
  * (`pendingCommits` included).
  */
 export interface CheckpointMetadata {
-  readonly formatVersion: typeof CHECKPOINT_FORMAT_VERSION;
+  readonly formatVersion: CheckpointFormatVersion;
   readonly checkpointId: number;
   readonly kind: CheckpointKind;
   /** Epoch ms when the checkpoint was triggered. */
@@ -266,11 +283,11 @@ export function decodeMetadata(raw: unknown): DecodedMetadata {
   } catch (cause) {
     return corrupt(`the payload is not UTF-8 JSON: ${messageOf(cause)}`);
   }
-  if (isRecord(value) && value.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+  if (isRecord(value) && !isReadableVersion(value.formatVersion)) {
     return {
       ok: false,
       code: 'unsupported',
-      problem: `metadata format version ${String(value.formatVersion)} is not supported (this sluice reads version ${CHECKPOINT_FORMAT_VERSION})`,
+      problem: `metadata format version ${String(value.formatVersion)} is not supported (this sluice reads versions 1 and ${CHECKPOINT_FORMAT_VERSION})`,
     };
   }
   const problem = checkMetadata(value);
@@ -326,7 +343,7 @@ function fail(path: string, expected: string, actual: unknown): never {
 function validate(value: unknown): void {
   if (!isRecord(value)) fail('metadata', 'an object', value);
   const m = value;
-  if (m.formatVersion !== CHECKPOINT_FORMAT_VERSION) fail('formatVersion', String(CHECKPOINT_FORMAT_VERSION), m.formatVersion);
+  if (!isReadableVersion(m.formatVersion)) fail('formatVersion', `1 or ${CHECKPOINT_FORMAT_VERSION}`, m.formatVersion);
   if (checkCheckpointId(m.checkpointId) !== undefined) fail('checkpointId', 'a non-negative integer', m.checkpointId);
   if (m.kind !== 'checkpoint' && m.kind !== 'savepoint') fail('kind', '"checkpoint" or "savepoint"', m.kind);
   if (typeof m.timestamp !== 'number' || !Number.isFinite(m.timestamp)) fail('timestamp', 'a finite number', m.timestamp);
@@ -391,6 +408,17 @@ function validate(value: unknown): void {
       if (typeof p !== 'string' && (typeof p !== 'number' || !Number.isFinite(p))) {
         fail(`${at}.positions[${j}]`, 'a string or a finite number', p);
       }
+    });
+    if (source.splits === undefined) return;
+    if (m.formatVersion === 1) fail(`${at}.splits`, 'absent in format version 1', source.splits);
+    if (!Array.isArray(source.splits)) fail(`${at}.splits`, 'an array (per subtask, an array of splits)', source.splits);
+    if (source.positions.length > 0) throw new Invalid(`${at} has both positions and splits`);
+    source.splits.forEach((held: unknown, j: number) => {
+      if (!Array.isArray(held)) fail(`${at}.splits[${j}]`, 'an array of splits', held);
+      // A split is any JSON value; only a number that JSON cannot carry is wrong here.
+      held.forEach((split: unknown, k: number) => {
+        if (!isJsonValue(split)) fail(`${at}.splits[${j}][${k}]`, 'a JSON value', split);
+      });
     });
   });
 }
@@ -725,6 +753,13 @@ export function ownCopy(bytes: Uint8Array): Uint8Array {
 /** @internal `0x0123abcd`. */
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function isJsonValue(value: unknown): boolean {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  return isRecord(value) && Object.values(value).every(isJsonValue);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -38,7 +38,7 @@ export class ClusterExecutor implements JobHandle {
   private coordinator: CheckpointCoordinator | undefined;
   private drained = 0;
   private finished = 0;
-  /** Acknowledgements that arrived before their checkpoint's source positions. */
+  /** Acknowledgements that arrived before their checkpoint's source states. */
   private readonly earlyAcks = new Map<number, Array<Extract<WorkerEvent, { t: 'ack' }>>>();
   private readonly positioned = new Set<number>();
   private cancelTick: (() => void) | undefined;
@@ -214,7 +214,7 @@ export class ClusterExecutor implements JobHandle {
     completion.then(cancelTimeout, cancelTimeout);
     // A worker lost meanwhile never answers: the attempt's end settles the wait instead.
     const positions = await Promise.race([Promise.all(this.workers.map((w) => w.api.injectBarrier(id, now))), this.ended.then(() => [])]);
-    for (const list of positions) for (const p of list) coordinator.setSourcePosition(id, p.uid, p.subtask, p.position);
+    for (const list of positions) for (const p of list) coordinator.setSourceState(id, p.uid, p.subtask, p.state);
     this.positioned.add(id);
     for (const e of this.earlyAcks.get(id) ?? []) coordinator.acknowledge(e.uid, e.subtask, e.checkpointId, e.snapshot);
     this.earlyAcks.delete(id);

@@ -4,7 +4,7 @@
  * control calls (`TaskManagerApi`); the data plane and the events below travel on plain
  * `MessagePort`s, with batches as transferred `ArrayBuffer`s.
  */
-import type { SourcePosition } from '../io/source';
+import type { SourceCheckpointState, SourceSubtaskState } from '../io/split-source';
 import type { WireFormat } from './wire-codec';
 import type { JobMetrics } from '../runtime/job-handle';
 
@@ -66,7 +66,7 @@ export interface DeploySpec {
   readonly restore:
     | {
         readonly operators: ReadonlyArray<readonly [string, readonly Uint8Array[]]>;
-        readonly sources: ReadonlyArray<readonly [string, readonly SourcePosition[]]>;
+        readonly sources: ReadonlyArray<readonly [string, SourceCheckpointState]>;
         readonly allowNonRestoredState: boolean;
         readonly location: string | undefined;
       }
@@ -86,7 +86,8 @@ export interface PlanSummary {
 export interface TaskManagerApi {
   deploy(spec: DeploySpec): Promise<PlanSummary>;
   start(): void;
-  injectBarrier(checkpointId: number, timestamp: number): Array<{ uid: string; subtask: number; position: SourcePosition }>;
+  /** Emits the barrier at this worker's sources; returns what each source subtask checkpoints. */
+  injectBarrier(checkpointId: number, timestamp: number): Array<{ uid: string; subtask: number; state: SourceSubtaskState }>;
   notifyCheckpointComplete(checkpointId: number): void;
   /** The final checkpoint is complete: the worker's share of the job may end. */
   release(): void;

@@ -9,7 +9,8 @@ import { CombinerTarget } from '../parallel/combiner-target';
 import { PartitionerTarget } from '../parallel/partitioner';
 import { keyGroupRangeForOperator } from '../state/key-groups';
 import type { Sink } from '../io/sink';
-import type { Source, SourceOutput, SourcePosition, SourceReader, ReadResult } from '../io/source';
+import type { Source, SourceOutput, ReadResult } from '../io/source';
+import type { SourceCheckpointState, SourceSubtaskState } from '../io/split-source';
 import { SinkTransformation, SourceTransformation } from '../graph/transformation';
 import { monotonicNow, yieldToEventLoop } from '../platform/yield';
 import type { Batch, CheckpointBarrier, Clock, JobStatus, OperatorContext, RuntimeMode, RuntimeServices, Timestamp, WasmOptions } from '../types';
@@ -17,12 +18,13 @@ import { AbstractOperator } from './abstract-operator';
 import type { JobHandle, JobMetrics, JobResult, OperatorMetrics } from './job-handle';
 import { OperatorNode } from './operator-node';
 import { OperatorOutput, type Edge, type InputTarget } from './operator-output';
+import { sourceSubtaskReaders, type SourceSubtaskReader } from './source-subtasks';
 
-/** What an attempt restores: per operator uid the snapshots of its subtasks, per source uid its position. */
+/** What an attempt restores: per operator uid the snapshots of its subtasks, per source uid its positions or splits. */
 export interface RestoreState {
   readonly operators: ReadonlyMap<string, readonly Uint8Array[]>;
-  /** Per source uid, the position of each subtask. */
-  readonly sources: ReadonlyMap<string, readonly SourcePosition[]>;
+  /** Per source uid, the position of each subtask or the splits each subtask held. */
+  readonly sources: ReadonlyMap<string, SourceCheckpointState>;
   /** Skip state of operators the job no longer has (Flink's `allowNonRestoredState`). */
   readonly allowNonRestoredState?: boolean;
   readonly location?: string;
@@ -63,7 +65,7 @@ interface SourceTask {
   readonly uid: string;
   readonly planned: PlannedVertex;
   readonly subtask: number;
-  readonly reader: SourceReader<unknown>;
+  readonly reader: SourceSubtaskReader;
   readonly output: OperatorOutput;
   readonly collector: SourceOutput<unknown>;
   recordsOut: number;
@@ -317,10 +319,10 @@ export class LocalExecutor implements JobHandle {
     const coordinator = this.coordinator;
     if (coordinator === undefined) return Promise.reject(new ConfigurationError('Checkpointing is not enabled: set checkpoint: { interval, storage }'));
     if (this.status !== 'running') return Promise.reject(new SluiceError(`Cannot take a ${kind} of a job that is ${this.status}`));
-    const positions = new Map<string, SourcePosition[]>();
+    const positions = new Map<string, SourceSubtaskState[]>();
     for (const s of this.sources) {
       const list = positions.get(s.uid) ?? [];
-      list[s.subtask] = s.reader.position();
+      list[s.subtask] = s.reader.state();
       positions.set(s.uid, list);
     }
     const started = coordinator.begin(kind, this.config.clock.now(), positions, target);
@@ -364,9 +366,9 @@ export class LocalExecutor implements JobHandle {
    * Distributed jobs: the coordinator on the main thread starts checkpoint `id` here. Quiescent
    * subtasks acknowledge at once, local sources emit the barrier; returns the sources' positions.
    */
-  injectBarrier(barrier: CheckpointBarrier): Array<{ uid: string; subtask: number; position: SourcePosition }> {
+  injectBarrier(barrier: CheckpointBarrier): Array<{ uid: string; subtask: number; state: SourceSubtaskState }> {
     this.activeCheckpoint = barrier.checkpointId;
-    const positions = this.sources.map((s) => ({ uid: s.uid, subtask: s.subtask, position: s.reader.position() }));
+    const positions = this.sources.map((s) => ({ uid: s.uid, subtask: s.subtask, state: s.reader.state() }));
     this.guard(() => {
       for (const { node } of this.nodes) if (node.finished) this.acknowledge(node, barrier.checkpointId, node.operator.snapshotState?.(barrier.checkpointId));
       for (const s of this.sources) if (!s.ended) s.output.emitBarrier(barrier);
@@ -543,23 +545,19 @@ export class LocalExecutor implements JobHandle {
     }
     for (const planned of plan.vertices) {
       if (planned.vertex.kind !== 'source') continue;
-      const source = (planned.vertex.transformation as SourceTransformation).source as Source<unknown>;
-      const restored = this.config.restore?.sources.get(planned.uid);
-      if (restored !== undefined && restored.length !== planned.parallelism) {
-        throw new ConfigurationError(
-          `The source ${planned.vertex.name} (uid "${planned.uid}") was checkpointed with ${restored.length} subtasks; this job runs it with ${planned.parallelism}. A parallel source resumes only at the parallelism it was checkpointed with.`,
-        );
-      }
+      // Every worker decides the same: which splits (or position) each subtask resumes from.
+      const readerOf = sourceSubtaskReaders({
+        source: (planned.vertex.transformation as SourceTransformation).source as Source<unknown>,
+        name: planned.vertex.name,
+        uid: planned.uid,
+        parallelism: planned.parallelism,
+        restored: this.config.restore?.sources.get(planned.uid),
+        clock: this.config.clock,
+      });
       for (let subtask = 0; subtask < planned.parallelism; subtask++) {
         const output = outputs.get(planned)![subtask];
         if (output === undefined) continue;
-        const restoreFrom = restored?.[subtask];
-        const reader = source.createReader({
-          clock: this.config.clock,
-          subtaskIndex: subtask,
-          parallelism: planned.parallelism,
-          ...(restoreFrom === undefined ? {} : { restoreFrom }),
-        });
+        const reader = readerOf(subtask);
         this.sources.push({
           uid: planned.uid,
           planned,
@@ -761,7 +759,7 @@ export class LocalExecutor implements JobHandle {
 
   private endSource(task: SourceTask): void {
     task.ended = true;
-    task.reader.close?.();
+    task.reader.close();
     task.output.emitWatermark(Number.POSITIVE_INFINITY);
     task.output.endInput();
   }
@@ -797,7 +795,7 @@ export class LocalExecutor implements JobHandle {
     for (const s of this.sources) {
       if (!s.ended) {
         try {
-          s.reader.close?.();
+          s.reader.close();
         } catch {
           // Closing is best effort once the job is over.
         }

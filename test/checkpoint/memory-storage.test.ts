@@ -99,7 +99,7 @@ describe('metadata envelope', () => {
   });
 
   it('reports a newer format version clearly, not as corruption', () => {
-    const json = new TextEncoder().encode(JSON.stringify({ ...metadata, formatVersion: 2 }));
+    const json = new TextEncoder().encode(JSON.stringify({ ...metadata, formatVersion: 3 }));
     const envelope = new Uint8Array(16 + json.length);
     const view = new DataView(envelope.buffer);
     envelope.set(new TextEncoder().encode('SLMD'));
@@ -110,7 +110,7 @@ describe('metadata envelope', () => {
     expect(decodeMetadata(envelope)).toEqual({
       ok: false,
       code: 'unsupported',
-      problem: 'metadata format version 2 is not supported (this sluice reads version 1)',
+      problem: 'metadata format version 3 is not supported (this sluice reads versions 1 and 2)',
     });
     view.setUint32(4, 3, true);
     view.setUint32(12, crc32c(json, crc32c(envelope.subarray(0, 12))), true);

@@ -9,6 +9,7 @@ import { Signal } from '../support/signal';
 import { SignallingStorage } from '../support/signalling-storage';
 import { PROGRESS_CHANNEL, type Progress, type SlowSinkParams } from './fixtures/slow-sink-job';
 import type { WindowJobParams } from './fixtures/window-job';
+import type { RescaleJobParams } from './fixtures/rescale-job';
 
 const JOB = new URL('./fixtures/window-job.ts', import.meta.url);
 
@@ -28,6 +29,39 @@ describe('jobs on worker_threads', () => {
       }
     }
   }, 120_000);
+});
+
+describe('rescaling a parallel source on workers', () => {
+  it('a checkpoint taken mid-run on 2 workers resumes on 3: every generator index counted once', async () => {
+    const RESCALE_JOB = new URL('./fixtures/rescale-job.ts', import.meta.url);
+    const params: RescaleJobParams = { events: 30_000, keys: 11 };
+    const expected = await new StreamEnvironment({ parallelism: 1 }).collectJob(RESCALE_JOB, params);
+    expect(expected).toHaveLength(params.keys);
+    // Nothing is emitted before the end, so the restored run alone must give every row.
+    const storage = new SignallingStorage();
+    const first = await new StreamEnvironment({
+      parallelism: 2,
+      workers: nodeWorkers(),
+      checkpoint: { interval: 100, storage, retain: 1_000 },
+      restart: { strategy: 'none' },
+    }).executeJob(RESCALE_JOB, { ...params, eventsPerSecond: 10_000 });
+    const checkpointId = await storage.committed.next();
+    await first.cancel();
+    const checkpoint = await storage.open(checkpointId);
+    // Mid-run: each of the two subtasks left a split with indices still to generate.
+    const splits = checkpoint.metadata.sources.find((s) => s.uid === 'events')!.splits!;
+    expect(splits.map((held) => held.map((s) => (s as { stride: number }).stride))).toEqual([[2], [2]]);
+    expect(splits.flat().every((s) => (s as { next: number }).next < params.events)).toBe(true);
+    const pool = nodeWorkers();
+    const actual = await new StreamEnvironment({
+      parallelism: 3,
+      workers: pool,
+      checkpoint: { interval: 3_600_000, storage: new SignallingStorage() },
+      restoreFrom: checkpoint,
+    }).collectJob(RESCALE_JOB, params);
+    expect(actual.map(canonical).sort()).toEqual(expected.map(canonical).sort());
+    expect(pool.live.size).toBe(0);
+  }, 60_000);
 });
 
 describe('shipping a job to workers', () => {

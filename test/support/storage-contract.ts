@@ -164,9 +164,22 @@ export function storageContract(name: string, create: () => Promise<Harness>): v
       const wrongCrc = await rejection(writer.commit(metadataFor(5, [{ ...a, crc32c: a.crc32c ^ 1 }])));
       expect(wrongCrc.message).toContain('were written');
       await expect(writer.commit(metadataFor(6, [a]))).rejects.toThrow('this writer writes checkpoint 5');
-      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 2 as 1 })).rejects.toThrow('formatVersion must be 1, got 2');
+      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 3 as 1 })).rejects.toThrow('formatVersion must be 1 or 2, got 3');
       await expect(writer.commit({ ...metadataFor(5, [a]), sources: [{ uid: 's', positions: [NaN] }] })).rejects.toThrow(
         'sources[0].positions[0] must be a string or a finite number, got NaN',
+      );
+      // Format 2: a split source's entry lists, per subtask, its splits (JSON values).
+      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 2, sources: [{ uid: 's', positions: [], splits: [[{ next: NaN }]] }] })).rejects.toThrow(
+        'sources[0].splits[0][0] must be a JSON value',
+      );
+      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 2, sources: [{ uid: 's', positions: [], splits: [{ next: 1 } as never] }] })).rejects.toThrow(
+        'sources[0].splits[0] must be an array of splits',
+      );
+      await expect(writer.commit({ ...metadataFor(5, [a]), formatVersion: 2, sources: [{ uid: 's', positions: [3], splits: [[]] }] })).rejects.toThrow(
+        'sources[0] has both positions and splits',
+      );
+      await expect(writer.commit({ ...metadataFor(5, [a]), sources: [{ uid: 's', positions: [], splits: [[]] }] })).rejects.toThrow(
+        'sources[0].splits must be absent in format version 1',
       );
       await expect(writer.commit({ ...metadataFor(5, [a]), pendingCommits: { at: new Date(0) } })).rejects.toThrow('pendingCommits');
       expect(await storage.latest()).toBeUndefined(); // nothing was committed by the failed attempts
