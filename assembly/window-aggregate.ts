@@ -1676,6 +1676,21 @@ export function evict(cleanupWm: f64): void {
   compactFlags();
 }
 
+/** Drops every slot and flag and forgets the watermarks: as just configured (memory kept for reuse). */
+export function reset(): void {
+  for (let k = 0; k < nPanes; k++) freePaneAt(k);
+  nPanes = 0;
+  forgetPaneCache();
+  for (let i = 0; i < flagCount; i++) store<i32>(flagBase + <usize>i * FLAG_BYTES, FLAG_NONE, F_STATE);
+  nPending = 0;
+  nEarly = 0;
+  compactFlags();
+  fireWm = -Infinity;
+  deadWm = -Infinity;
+  nextDue = Infinity;
+  nextSeq = 0;
+}
+
 /** Address of the output columns (see the layout above); valid until the next call. */
 export function output(): usize {
   return outBase;

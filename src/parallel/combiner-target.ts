@@ -1,6 +1,6 @@
 import { BatchBuilder } from '../runtime/batch-builder';
 import type { InputTarget } from '../runtime/operator-output';
-import type { CheckpointBarrier, Timestamp } from '../types';
+import type { CheckpointBarrier, Timestamp, WasmOptions } from '../types';
 import type { PartialAggregate, WindowCombiner } from '../windowing/window-combiner';
 import type { PartitionerTarget } from './partitioner';
 
@@ -26,6 +26,11 @@ export class CombinerTarget implements InputTarget {
       out.timestamps[j] = timestamp;
       if (j + 1 === out.capacity) this.send();
     };
+  }
+
+  /** Loads the combiner's kernel (before any input arrives). */
+  prepare(wasm: WasmOptions): Promise<void> {
+    return this.combiner.prepare(wasm);
   }
 
   processBatch(batch: BatchBuilder<unknown>): void {

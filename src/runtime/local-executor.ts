@@ -7,6 +7,7 @@ import type { JobGraph } from '../graph/job-graph';
 import { channelInputs, channelOf, consumersOf, planExecution, type ExecutionPlan, type PlannedEdge, type PlannedVertex } from '../parallel/execution-plan';
 import { CombinerTarget } from '../parallel/combiner-target';
 import { PartitionerTarget } from '../parallel/partitioner';
+import type { WindowCombiner } from '../windowing/window-combiner';
 import { keyGroupRangeForOperator } from '../state/key-groups';
 import type { Sink } from '../io/sink';
 import type { Source, SourceOutput, ReadResult } from '../io/source';
@@ -536,7 +537,7 @@ export class LocalExecutor implements JobHandle {
               ? edges[0]!
               : edge.combine === undefined
                 ? { target: partitioner, input: 0 }
-                : { target: new CombinerTarget(edge.combine.createCombiner(), partitioner, this.config.batchSize), input: 0 };
+                : { target: this.combinerTarget(edge.combine.createCombiner(), partitioner), input: 0 };
           const output = outputs.get(planned)![producer]!;
           if (edge.tagId === undefined) output.addEdge(out);
           else output.addSideEdge(edge.tagId, out);
@@ -590,6 +591,15 @@ export class LocalExecutor implements JobHandle {
     }
     this.restoreOperators();
     this.startCheckpointing();
+  }
+
+  /** The pre-aggregating ends of exchanges (their kernels load with the operators'). */
+  private readonly combiners: CombinerTarget[] = [];
+
+  private combinerTarget(combiner: WindowCombiner<unknown>, partitioner: PartitionerTarget): CombinerTarget {
+    const target = new CombinerTarget(combiner, partitioner, this.config.batchSize);
+    this.combiners.push(target);
+    return target;
   }
 
   /** Hands every operator its restored snapshots; state for an operator the job lacks is an error. */
@@ -652,7 +662,10 @@ export class LocalExecutor implements JobHandle {
     try {
       // The caller gets a running handle back before anything is processed.
       await yieldToEventLoop();
-      await Promise.all(this.nodes.map(({ node }) => node.operator.prepare?.()));
+      await Promise.all([
+        ...this.nodes.map(({ node }) => node.operator.prepare?.()),
+        ...this.combiners.map((c) => c.prepare(this.config.wasm)),
+      ]);
       for (const fn of this.early!) this.guard(fn);
       this.early = undefined;
       sliceStart = monotonicNow();

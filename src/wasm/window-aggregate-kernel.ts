@@ -25,6 +25,7 @@ interface WindowKernelExports {
   fireWatermark(): number;
   retiredWatermark(): number;
   arrivals(): number;
+  reset(): void;
 }
 
 /**
@@ -158,6 +159,10 @@ export class WasmWindowAggregation implements WindowAggregation {
 
   evict(cleanupWatermark: number): void {
     this.exports.evict(cleanupWatermark);
+  }
+
+  reset(): void {
+    this.exports.reset();
   }
 
   exportState(): WindowAggregationState {

@@ -1050,6 +1050,20 @@ export class PaneAggregation implements WindowAggregation {
     this.compactFlags();
   }
 
+  reset(): void {
+    for (const pane of this.panes) this.freePane(pane);
+    this.panes.length = 0;
+    this.forgetPaneCache();
+    for (let i = 0; i < this.flagCount; i++) this.flagStates[i] = FLAG_NONE;
+    this.nPending = 0;
+    this.nEarly = 0;
+    this.compactFlags();
+    this.fireWm = Number.NEGATIVE_INFINITY;
+    this.deadWm = Number.NEGATIVE_INFINITY;
+    this.nextDue = Number.POSITIVE_INFINITY;
+    this.nextSeq = 0;
+  }
+
   // ── Snapshots ─────────────────────────────────────────────────────────────────────────────────
 
   exportState(): WindowAggregationState {

@@ -134,4 +134,6 @@ export interface WindowAggregation {
    * of another slot layout or an inconsistent one.
    */
   importState(state: WindowAggregationState, fireWatermark: number, retiredWatermark: number): void;
+  /** Drops every slot and flag and forgets the watermarks: as new (its memory kept for reuse). */
+  reset(): void;
 }

@@ -22,7 +22,9 @@ import {
   type Stream,
   type WindowAssigner,
 } from '../../src/index';
+import { KeySelector } from '../../src/runtime/key-selector';
 import { PaneAggregation } from '../../src/windowing/pane-aggregation';
+import { WindowCombiner } from '../../src/windowing/window-combiner';
 import { WasmWindowAggregation } from '../../src/wasm/window-aggregate-kernel';
 import type { WindowAggregation, WindowAggregationConfig } from '../../src/windowing/window-aggregation';
 
@@ -168,6 +170,44 @@ describe('pre-aggregation before the keyBy exchange', () => {
   });
 });
 
+describe('WindowCombiner', () => {
+  it('flushes early to bound its key dictionary, and every element still counts once', async () => {
+    const combiner = new WindowCombiner<{ k: string; v: number }>({
+      slide: 1_000,
+      offset: 0,
+      keySelector: new KeySelector((e: { k: string; v: number }) => e.k, 'k', undefined),
+      aggregates: [{ kind: 'count', field: undefined }, { kind: 'sum', field: (e) => e.v }],
+      operator: 'w',
+      uid: undefined,
+    });
+    await combiner.prepare({ enabled: true });
+    const totals = new Map<unknown, { n: number; s: number }>();
+    const emit = (p: Record<string, unknown>): void => {
+      const t = totals.get(p.key) ?? { n: 0, s: 0 };
+      t.n += p.n as number;
+      t.s += p.c0 as number;
+      totals.set(p.key, t);
+    };
+    const n = 150_000;
+    const batch = 1_000;
+    let partials = 0;
+    const counting = (p: Record<string, unknown>): void => {
+      partials++;
+      emit(p);
+    };
+    for (let from = 0; from < n; from += batch) {
+      const values = Array.from({ length: batch }, (_, i) => ({ k: `key ${(from + i) % 90_000}`, v: 1 }));
+      combiner.add(values, new Float64Array(batch).fill(500), batch, counting);
+    }
+    // 90 000 keys in one pane exceed the dictionary: it flushed once mid-stream.
+    expect(partials).toBeGreaterThan(0);
+    combiner.flushAll(counting);
+    expect(totals.size).toBe(90_000);
+    expect([...totals.values()].reduce((a, t) => a + t.n, 0)).toBe(n);
+    expect(totals.get('key 0')).toEqual({ n: 2, s: 2 });
+  });
+});
+
 describe('weighted rows in the window kernels', () => {
   const config: WindowAggregationConfig = {
     size: 40,
@@ -218,6 +258,20 @@ describe('weighted rows in the window kernels', () => {
     const expected = fired(new PaneAggregation(unweighted), elements.map((e) => e.slice(0, 5)));
     for (const kernel of [new PaneAggregation(config), await WasmWindowAggregation.load(config)]) {
       expect(fired(kernel, [...partials.values()])).toEqual(expected);
+    }
+  });
+
+  it('reset leaves a kernel as new: WebAssembly and JavaScript alike', async () => {
+    const rows = [
+      [1, 5, 2, 2, 2, 1],
+      [2, 15, 3, 3, 3, 1],
+      [1, 7, 4, 4, 4, 1],
+    ];
+    for (const kernel of [new PaneAggregation(config), await WasmWindowAggregation.load(config)]) {
+      const first = fired(kernel, rows);
+      kernel.reset();
+      expect(kernel.size).toBe(0);
+      expect(fired(kernel, rows)).toEqual(first);
     }
   });
 
