@@ -1,8 +1,10 @@
 // A Cloudflare worker (workerd) that runs window aggregations through sluice. workerd forbids
 // compiling WebAssembly at run time, so the kernel comes in as a precompiled module import and is
-// handed to the environment (`wasm: { windowAggregate }`). Bundled by test/edge/workerd.node.test.ts.
+// handed to the environment (`wasm: { windowAggregate, sessionAggregate }`). Bundled by
+// test/edge/workerd.node.test.ts.
+import sessionAggregate from './session-aggregate.wasm';
 import windowAggregate from './window-aggregate.wasm';
-import { StreamEnvironment, aggregate, count, keyBy, max, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../src/index';
+import { StreamEnvironment, aggregate, count, keyBy, max, session, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../src/index';
 
 interface Ev {
   readonly k: string;
@@ -29,12 +31,31 @@ async function windows(wasm: boolean, slidingWindows: boolean, parallelism = 1):
   return { wasm: op?.extra.wasm, rows: JSON.stringify(rows) };
 }
 
+/** Session windows of 50 ms: a key's next event comes 48 or 55 ms later, so some sessions merge and others end. */
+async function sessions(wasm: boolean): Promise<{ wasm: number | undefined; rows: string }> {
+  const env = new StreamEnvironment({ wasm: wasm ? { windowAggregate, sessionAggregate } : false });
+  const rows: unknown[] = [];
+  const result = await env
+    .fromArray(events)
+    .pipe(
+      watermarks({ timestamp: (e) => e.ts, outOfOrderness: 10 }),
+      keyBy((e) => e.k),
+      window(session<Ev>(50), { allowedLateness: 5 }),
+      aggregate({ n: count(), total: sum((e) => e.v), top: max((e) => e.v) }),
+    )
+    .forEach((r) => rows.push(r));
+  const op = result.metrics.operators.find((o) => o.name.startsWith('window'));
+  return { wasm: op?.extra.wasm, rows: JSON.stringify(rows) };
+}
+
 export default {
   async fetch(): Promise<Response> {
     const tumblingWasm = await windows(true, false);
     const tumblingJs = await windows(false, false);
     const slidingWasm = await windows(true, true);
     const slidingJs = await windows(false, true);
+    const sessionWasm = await sessions(true);
+    const sessionJs = await sessions(false);
     const warnings: string[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
@@ -51,6 +72,9 @@ export default {
       tumblingAgree: tumblingWasm.rows === tumblingJs.rows,
       slidingAgree: slidingWasm.rows === slidingJs.rows,
       windowRows: (JSON.parse(tumblingWasm.rows) as unknown[]).length,
+      sessionKernelLoaded: sessionWasm.wasm === 1 && sessionJs.wasm === 0,
+      sessionsAgree: sessionWasm.rows === sessionJs.rows,
+      sessionRows: (JSON.parse(sessionWasm.rows) as unknown[]).length,
       // The same multiset of rows at parallelism 3, in-process (order may interleave by subtask).
       parallelAgrees: JSON.stringify((JSON.parse(parallel.rows) as unknown[]).map((r) => JSON.stringify(r)).sort()) === JSON.stringify((JSON.parse(tumblingWasm.rows) as unknown[]).map((r) => JSON.stringify(r)).sort()),
       parallelWarning: warnings.join('\n'),
