@@ -10,7 +10,7 @@ import {
   type SessionInput,
 } from '../windowing/session-aggregation';
 import { checkSessionState, SessionTable } from '../windowing/session-table';
-import { instantiateKernel } from './loader';
+import { instantiateKernel, KernelMemory } from './loader';
 
 /** The exports of `assembly/session-aggregate.ts`. */
 interface SessionKernelExports {
@@ -57,7 +57,7 @@ const NO_VALUES = new Float64Array(0);
  * const { fired, lateCount } = k.add(n, watermark);
  */
 export class WasmSessionAggregation implements SessionAggregation {
-  private buffer: ArrayBuffer;
+  private readonly memory: KernelMemory;
   private f64: Float64Array;
   private i32: Int32Array;
   private inBase = -1;
@@ -80,9 +80,8 @@ export class WasmSessionAggregation implements SessionAggregation {
     if (exports.configure(config.gap, config.allowedLateness, config.aggregates.length, config.columns) !== 0) {
       throw new Error('session-aggregate kernel refused its configuration');
     }
-    this.buffer = exports.memory.buffer;
-    this.f64 = new Float64Array(this.buffer);
-    this.i32 = new Int32Array(this.buffer);
+    this.memory = new KernelMemory(exports.memory);
+    ({ f64: this.f64, i32: this.i32 } = this.memory.views());
     this.out = { count: 0, keys: NO_VALUES, starts: NO_VALUES, ends: NO_VALUES, results: config.aggregates.map(() => NO_VALUES) };
     this.batch = { fired: this.out, late: new Int32Array(0), lateCount: 0 };
   }
@@ -179,10 +178,10 @@ export class WasmSessionAggregation implements SessionAggregation {
 
   /** Re-makes the views if the memory grew (which detaches the old buffer). */
   private sync(): void {
-    if (this.exports.memory.buffer === this.buffer) return;
-    this.buffer = this.exports.memory.buffer;
-    this.f64 = new Float64Array(this.buffer);
-    this.i32 = new Int32Array(this.buffer);
+    const { f64, i32 } = this.memory.views();
+    if (f64 === this.f64) return;
+    this.f64 = f64;
+    this.i32 = i32;
     this.inView = undefined;
     this.outCap = -1;
   }

@@ -5,7 +5,7 @@ import { assignToKeyGroup } from '../state/key-groups';
 import type { Batch, OutputTag } from '../types';
 import { WasmSessionAggregation } from '../wasm/session-aggregate-kernel';
 import { KernelKeyIds } from './kernel-key-ids';
-import { KernelSnapshotError } from './kernel-window-snapshot';
+import { KernelSnapshotError } from './kernel-snapshot-envelope';
 import type { FiredSessions, SessionAggregate, SessionAggregation, SessionAggregationConfig, SessionAggregationState, SessionInput } from './session-aggregation';
 import { decodeSessionKernelSnapshot, encodeSessionKernelSnapshot, type SessionKernelSnapshot } from './session-kernel-snapshot';
 import { SessionTable } from './session-table';

@@ -1,6 +1,5 @@
-import { crc32c } from '../codec/crc32c';
 import { decodeValue, encodeValue } from '../codec/value-codec';
-import { KernelSnapshotError } from './kernel-window-snapshot';
+import { KernelSnapshotError, openKernelSnapshot, sealKernelSnapshot } from './kernel-snapshot-envelope';
 import type { SessionAggregationState } from './session-aggregation';
 
 /**
@@ -16,24 +15,14 @@ export interface SessionKernelSnapshot {
   readonly state: SessionAggregationState;
 }
 
-// The bytes: a checksummed envelope around the value codec (whose Float64Arrays carry the columns).
-//
-//  offset size
-//  ┌─────┬────┬───────────────────────────────────────────────────────────────────────────┐
-//  │   0 │  4 │ magic "SLKS" (53 4C 4B 53)                                                │
-//  │   4 │  2 │ format version (1)                                                        │
-//  │   6 │  2 │ reserved, 0                                                               │
-//  │   8 │  4 │ CRC-32C of bytes [12, total length)                                       │
-//  │  12 │  4 │ total length in bytes                                                     │
-//  │  16 │  … │ value codec: { signature, watermark, keys, windows: [key, start, end,     │
-//  │     │    │   bits, count, ...accumulators], entries: [key, time, seq, raw, count] }  │
-//  │     │    │   — every column a Float64Array of one length per table                   │
-//  └─────┴────┴───────────────────────────────────────────────────────────────────────────┘
+// The bytes: the kernel snapshot envelope (kernel-snapshot-envelope.ts) with magic "SLKS"
+// (53 4C 4B 53), version 1, around the value codec:
+//   { signature, watermark, keys,
+//     windows: [key, start, end, bits, count, ...accumulators],   every column a Float64Array,
+//     entries: [key, time, seq, raw, count] }                      one length per table
 
 const MAGIC = 0x534b4c53;
 const VERSION = 1;
-const HEADER = 16;
-const CHECKED_FROM = 12;
 
 /** Encodes a snapshot (see the layout above). */
 export function encodeSessionKernelSnapshot(s: SessionKernelSnapshot): Uint8Array {
@@ -45,31 +34,15 @@ export function encodeSessionKernelSnapshot(s: SessionKernelSnapshot): Uint8Arra
     windows: [w.keys, w.starts, w.ends, w.bits, w.counts, ...w.accumulators],
     entries: [e.keys, e.times, e.seqs, e.raws, e.counts],
   });
-  const out = new Uint8Array(HEADER + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint16(4, VERSION, true);
-  view.setUint32(12, out.length, true);
-  out.set(payload, HEADER);
-  view.setUint32(8, crc32c(out.subarray(CHECKED_FROM)), true);
-  return out;
+  return sealKernelSnapshot(MAGIC, VERSION, payload);
 }
 
 /** Decodes a snapshot, checking the envelope, the checksum and the tables; `what` names it in errors. */
 export function decodeSessionKernelSnapshot(bytes: Uint8Array, what: string): SessionKernelSnapshot {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < HEADER || view.getUint32(0, true) !== MAGIC) throw new KernelSnapshotError(`${what}: not a session window snapshot (bad magic or truncated)`);
-  const version = view.getUint16(4, true);
-  if (version !== VERSION) throw new KernelSnapshotError(`${what}: snapshot format version ${version} is not supported (expected ${VERSION})`);
-  const length = view.getUint32(12, true);
-  if (length !== bytes.length) throw new KernelSnapshotError(`${what}: ${bytes.length} bytes, but the header says ${length} (truncated?)`);
-  const crc = crc32c(bytes.subarray(CHECKED_FROM));
-  if (crc !== view.getUint32(8, true)) {
-    throw new KernelSnapshotError(`${what}: checksum mismatch (CRC-32C ${crc.toString(16)}, header says ${view.getUint32(8, true).toString(16)}): the snapshot is corrupted`);
-  }
+  const payload = openKernelSnapshot(bytes, MAGIC, VERSION, 'session window', what);
   let v: Record<string, unknown>;
   try {
-    v = decodeValue(bytes.subarray(HEADER), what) as Record<string, unknown>;
+    v = decodeValue(payload, what) as Record<string, unknown>;
   } catch (e) {
     throw new KernelSnapshotError(`${what}: ${(e as Error).message}`);
   }

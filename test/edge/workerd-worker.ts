@@ -14,33 +14,20 @@ interface Ev {
 
 const events: Ev[] = Array.from({ length: 5000 }, (_, i) => ({ k: `k${i % 17}`, ts: i * 3 - (i % 7), v: (i * 7919) % 101 }));
 
-async function windows(wasm: boolean, slidingWindows: boolean, parallelism = 1): Promise<{ wasm: number | undefined; rows: string }> {
+/**
+ * Keyed windows, count + sum + max. Session windows of 50 ms: a key's next event comes 48 or 55 ms
+ * later, so some sessions merge and others end.
+ */
+async function windows(wasm: boolean, kind: 'tumbling' | 'sliding' | 'session', parallelism = 1): Promise<{ wasm: number | undefined; rows: string }> {
   // workerd has no Worker: asking for web workers runs the subtasks here, with a warning.
-  const env = new StreamEnvironment({ wasm: wasm ? { windowAggregate } : false, parallelism, workers: parallelism > 1 ? webWorkers() : undefined });
+  const env = new StreamEnvironment({ wasm: wasm ? { windowAggregate, sessionAggregate } : false, parallelism, workers: parallelism > 1 ? webWorkers() : undefined });
   const rows: unknown[] = [];
   const result = await env
     .fromArray(events)
     .pipe(
       watermarks({ timestamp: (e) => e.ts, outOfOrderness: 10 }),
       keyBy((e) => e.k),
-      window(slidingWindows ? sliding<Ev>(300, 100) : tumbling<Ev>(250)),
-      aggregate({ n: count(), total: sum((e) => e.v), top: max((e) => e.v) }),
-    )
-    .forEach((r) => rows.push(r));
-  const op = result.metrics.operators.find((o) => o.name.startsWith('window'));
-  return { wasm: op?.extra.wasm, rows: JSON.stringify(rows) };
-}
-
-/** Session windows of 50 ms: a key's next event comes 48 or 55 ms later, so some sessions merge and others end. */
-async function sessions(wasm: boolean): Promise<{ wasm: number | undefined; rows: string }> {
-  const env = new StreamEnvironment({ wasm: wasm ? { windowAggregate, sessionAggregate } : false });
-  const rows: unknown[] = [];
-  const result = await env
-    .fromArray(events)
-    .pipe(
-      watermarks({ timestamp: (e) => e.ts, outOfOrderness: 10 }),
-      keyBy((e) => e.k),
-      window(session<Ev>(50), { allowedLateness: 5 }),
+      window(kind === 'sliding' ? sliding<Ev>(300, 100) : kind === 'session' ? session<Ev>(50) : tumbling<Ev>(250), { allowedLateness: kind === 'session' ? 5 : 0 }),
       aggregate({ n: count(), total: sum((e) => e.v), top: max((e) => e.v) }),
     )
     .forEach((r) => rows.push(r));
@@ -50,16 +37,16 @@ async function sessions(wasm: boolean): Promise<{ wasm: number | undefined; rows
 
 export default {
   async fetch(): Promise<Response> {
-    const tumblingWasm = await windows(true, false);
-    const tumblingJs = await windows(false, false);
-    const slidingWasm = await windows(true, true);
-    const slidingJs = await windows(false, true);
-    const sessionWasm = await sessions(true);
-    const sessionJs = await sessions(false);
+    const tumblingWasm = await windows(true, 'tumbling');
+    const tumblingJs = await windows(false, 'tumbling');
+    const slidingWasm = await windows(true, 'sliding');
+    const slidingJs = await windows(false, 'sliding');
+    const sessionWasm = await windows(true, 'session');
+    const sessionJs = await windows(false, 'session');
     const warnings: string[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
-    const parallel = await windows(true, false, 3).finally(() => (console.warn = warn));
+    const parallel = await windows(true, 'tumbling', 3).finally(() => (console.warn = warn));
     let compileFromBytes = 'allowed';
     try {
       await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
