@@ -116,6 +116,25 @@ async function kernelOf(opts: StreamEnvironmentOptions, aggregates: NamedAggrega
   return result.metrics.operators.find((o) => o.name.startsWith('window'))!.extra.wasm;
 }
 
+/** Fractional timestamps and gaps: a gap below 1 ms can drop an element that is not late. */
+const oddEventsArb = fc
+  .array(
+    fc.record({
+      k: fc.constantFrom<unknown>('a', 'b', 0, -0, 1),
+      step: fc.constantFrom(0, 0.25, 0.5, 1, 3),
+      back: fc.oneof(fc.constant(0), fc.constantFrom(0.5, 1, 2.75, 10)),
+      v: fc.constantFrom(1, 0.1, -0, Number.NaN),
+    }),
+    { minLength: 20, maxLength: 200, size: 'max' },
+  )
+  .map((raw) => {
+    let t = 0;
+    return raw.map(({ k, step, back, v }): Ev => {
+      t += step;
+      return { k, ts: t - back, v };
+    });
+  });
+
 describe('session windows on the columnar kernel', () => {
   it('runs on WebAssembly by default (checkpointed or not), on the JS twin with wasm: false; the rest stays on keyed state', async () => {
     const builtIns = { n: count<Ev>(), s: sum((e: Ev) => e.v) };
@@ -144,6 +163,19 @@ describe('session windows on the columnar kernel', () => {
         },
       ),
       { seed: 41, numRuns: 60 },
+    );
+  });
+
+  it('the same with fractional gaps and timestamps', async () => {
+    await fc.assert(
+      fc.asyncProperty(oddEventsArb, fc.constantFrom(0.5, 1.5), fc.constantFrom(0, 0.75), fc.constantFrom(1, 16), async (events, gap, lateness, batchSize) => {
+        const [wasm, js, heap] = await Promise.all((['wasm', 'js', 'heap'] as const).map((p) => runPath(p, events, gap, lateness, 2, batchSize)));
+        expect(wasm!.rows).toEqual(heap!.rows);
+        expect(js!.rows).toEqual(heap!.rows);
+        expect(wasm!.late).toEqual(heap!.late);
+        expect(js!.late).toEqual(heap!.late);
+      }),
+      { seed: 43, numRuns: 30 },
     );
   });
 });
