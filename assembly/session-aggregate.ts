@@ -22,8 +22,12 @@
 //                  wBits: 1 = trigger timer at end − 1 pending, 2 = cleanup at end − 1 + lateness
 //  timer entry e:  eKey i32 │ eTime f64 │ eSeq f64 (−1 = free) │ eRaw f64 (key as given) │
 //                  eCount i32 (timers held, 1 or 2) │ eNext i32
-//  heap of entries: hTime f64 │ hSeq f64 │ hEnt i32, ordered by (time, seq); an item whose entry's
-//                  seq differs is stale and skipped.
+//  heap: items of 3 f64s (time, seq, ticket), ordered by (time, seq). A live entry owns exactly
+//                  one item through a ticket (tEnt: its entry, −1 once orphaned; tTime/tSeq: the
+//                  key it was pushed with), with a key at most the entry's own: an entry made in
+//                  the same element step as one is removed (a session's new end) adopts the removed
+//                  one's item, and an item surfacing with a key below its entry's goes back in
+//                  with the entry's key. So extending a session costs no heap operation.
 //
 //  input (the wrapper writes a batch here):  inBuf ─► │ keys f64[inCap] │ ts f64[inCap] │ col 0 │ … │
 //  output (fired windows):                   outBuf ─► │ keys │ starts │ ends │ result 0 │ … │ (outCap each)
@@ -86,16 +90,26 @@ let eSeq = new Float64Array(16);
 let eRaw = new Float64Array(16);
 let eCount = new Int32Array(16);
 let eNext = new Int32Array(16);
+let eTicket = new Int32Array(16);
 let eUsed: i32 = 0;
 let eFree: i32 = NONE;
 let liveEntries: i32 = 0;
 let nextSeq: f64 = 0;
 
-// Heap.
-let hTime = new Float64Array(64);
-let hSeq = new Float64Array(64);
-let hEnt = new Int32Array(64);
+// Heap and tickets.
+let heap = new Float64Array(3 * 64);
 let hSize: i32 = 0;
+let tEnt = new Int32Array(64);
+let tTime = new Float64Array(64);
+let tSeq = new Float64Array(64);
+let tNext = new Int32Array(64);
+let tUsed: i32 = 0;
+let tFree: i32 = NONE;
+// Per element: entries made without an item yet, and the tickets of entries removed.
+let pending = new Int32Array(8);
+let nPending: i32 = 0;
+let donors = new Int32Array(8);
+let nDonors: i32 = 0;
 
 // Input, output, scratch.
 let inBuf = new Float64Array(0);
@@ -219,6 +233,7 @@ export function add(n: i32, watermark: f64): i32 {
     if (maxTimestamp <= watermark) emit(raw, w);
     else register(w, TRIGGER, raw);
     register(w, CLEANUP, raw);
+    if (nPending > 0 || nDonors > 0) settleItems();
   }
   compactHeapIfStale();
   return outN;
@@ -227,12 +242,25 @@ export function add(n: i32, watermark: f64): i32 {
 /** Fires and cleans up every timer at or below `watermark`; returns the windows fired. */
 export function fire(watermark: f64): i32 {
   outN = 0;
-  while (hSize > 0 && unchecked(hTime[0]) <= watermark) {
-    const time = unchecked(hTime[0]);
-    const seq = unchecked(hSeq[0]);
-    const e = unchecked(hEnt[0]);
+  while (hSize > 0 && unchecked(heap[0]) <= watermark) {
+    const time = unchecked(heap[0]);
+    const seq = unchecked(heap[1]);
+    const q = <i32>unchecked(heap[2]);
     pop();
-    if (unchecked(eSeq[e]) != seq) continue;
+    const e = unchecked(tEnt[q]);
+    if (e == NONE) {
+      freeTicket(q);
+      continue;
+    }
+    if (unchecked(eTime[e]) != time || unchecked(eSeq[e]) != seq) {
+      // Surfaced early (adopted from an entry with a smaller key): back in with the entry's key.
+      unchecked((tTime[q] = eTime[e]));
+      unchecked((tSeq[q] = eSeq[e]));
+      push(unchecked(eTime[e]), unchecked(eSeq[e]), q);
+      continue;
+    }
+    freeTicket(q);
+    unchecked((eTicket[e] = NONE));
     const k = unchecked(eKey[e]);
     const raw = unchecked(eRaw[e]);
     unlinkEntry(k, e);
@@ -428,6 +456,8 @@ function entryAdd(k: i32, time: f64, raw: f64): void {
   const e = newEntry(k, time, nextSeq, raw);
   nextSeq += 1;
   unchecked((eCount[e] = 1));
+  if (nPending == pending.length) pending = grownI32(pending, 2 * nPending);
+  unchecked((pending[nPending++] = e));
 }
 
 function entryRemove(k: i32, time: f64): void {
@@ -453,9 +483,9 @@ function newEntry(k: i32, time: f64, seq: f64, raw: f64): i32 {
   unchecked((eSeq[e] = seq));
   unchecked((eRaw[e] = raw));
   unchecked((eNext[e] = kEnt[k]));
+  unchecked((eTicket[e] = NONE));
   unchecked((kEnt[k] = e));
   liveEntries++;
-  push(time, seq, e);
   return e;
 }
 
@@ -464,10 +494,66 @@ function unlinkEntry(k: i32, e: i32): void {
   for (let f = unchecked(kEnt[k]); f != e; f = unchecked(eNext[f])) prev = f;
   if (prev == NONE) unchecked((kEnt[k] = eNext[e]));
   else unchecked((eNext[prev] = eNext[e]));
+  const q = unchecked(eTicket[e]);
+  if (q != NONE) {
+    // Its item stays in the heap, for an entry made in the same step to adopt (else an orphan).
+    unchecked((tEnt[q] = NONE));
+    if (nDonors == donors.length) donors = grownI32(donors, 2 * nDonors);
+    unchecked((donors[nDonors++] = q));
+  }
   unchecked((eSeq[e] = -1));
   unchecked((eNext[e] = eFree));
   eFree = e;
   liveEntries--;
+}
+
+/** Gives each entry made in this step an item: a removed entry's, if its key is not above the entry's, else a new one. */
+function settleItems(): void {
+  for (let p = 0; p < nPending; p++) {
+    const e = unchecked(pending[p]);
+    if (unchecked(eSeq[e]) < 0 || unchecked(eTicket[e]) != NONE) continue;
+    const time = unchecked(eTime[e]);
+    const seq = unchecked(eSeq[e]);
+    let adopted = false;
+    for (let d = 0; d < nDonors; d++) {
+      const q = unchecked(donors[d]);
+      if (q == NONE || unchecked(tTime[q]) > time || (unchecked(tTime[q]) == time && unchecked(tSeq[q]) > seq)) continue;
+      unchecked((tEnt[q] = e));
+      unchecked((eTicket[e] = q));
+      unchecked((donors[d] = NONE));
+      adopted = true;
+      break;
+    }
+    if (!adopted) giveItem(e);
+  }
+  nPending = 0;
+  nDonors = 0;
+}
+
+/** A new heap item for entry `e`, with its key. */
+function giveItem(e: i32): void {
+  let q = tFree;
+  if (q != NONE) tFree = unchecked(tNext[q]);
+  else {
+    if (tUsed == tEnt.length) {
+      const cap = 2 * tUsed;
+      tEnt = grownI32(tEnt, cap);
+      tTime = grownF64(tTime, cap);
+      tSeq = grownF64(tSeq, cap);
+      tNext = grownI32(tNext, cap);
+    }
+    q = tUsed++;
+  }
+  unchecked((tEnt[q] = e));
+  unchecked((tTime[q] = eTime[e]));
+  unchecked((tSeq[q] = eSeq[e]));
+  unchecked((eTicket[e] = q));
+  push(unchecked(eTime[e]), unchecked(eSeq[e]), q);
+}
+
+function freeTicket(q: i32): void {
+  unchecked((tNext[q] = tFree));
+  tFree = q;
 }
 
 function growEntries(): void {
@@ -478,64 +564,62 @@ function growEntries(): void {
   eRaw = grownF64(eRaw, cap);
   eCount = grownI32(eCount, cap);
   eNext = grownI32(eNext, cap);
+  eTicket = grownI32(eTicket, cap);
 }
 
 // ── Heap ────────────────────────────────────────────────────────────────────────────────────────
 
-function push(time: f64, seq: f64, e: i32): void {
-  if (hSize == hTime.length) {
-    const cap = 2 * hSize;
-    hTime = grownF64(hTime, cap);
-    hSeq = grownF64(hSeq, cap);
-    hEnt = grownI32(hEnt, cap);
-  }
+function push(time: f64, seq: f64, q: i32): void {
+  if (3 * hSize == heap.length) heap = grownF64(heap, 2 * heap.length);
   let i = hSize++;
   while (i > 0) {
     const p = (i - 1) >> 1;
-    const pt = unchecked(hTime[p]);
-    if (pt < time || (pt == time && unchecked(hSeq[p]) < seq)) break;
-    unchecked((hTime[i] = pt));
-    unchecked((hSeq[i] = hSeq[p]));
-    unchecked((hEnt[i] = hEnt[p]));
+    const pt = unchecked(heap[3 * p]);
+    if (pt < time || (pt == time && unchecked(heap[3 * p + 1]) < seq)) break;
+    unchecked((heap[3 * i] = pt));
+    unchecked((heap[3 * i + 1] = heap[3 * p + 1]));
+    unchecked((heap[3 * i + 2] = heap[3 * p + 2]));
     i = p;
   }
-  unchecked((hTime[i] = time));
-  unchecked((hSeq[i] = seq));
-  unchecked((hEnt[i] = e));
+  unchecked((heap[3 * i] = time));
+  unchecked((heap[3 * i + 1] = seq));
+  unchecked((heap[3 * i + 2] = <f64>q));
 }
 
 function pop(): void {
   const n = --hSize;
   if (n == 0) return;
-  const time = unchecked(hTime[n]);
-  const seq = unchecked(hSeq[n]);
-  const e = unchecked(hEnt[n]);
+  const time = unchecked(heap[3 * n]);
+  const seq = unchecked(heap[3 * n + 1]);
+  const q = unchecked(heap[3 * n + 2]);
   let i = 0;
   for (;;) {
     let c = 2 * i + 1;
     if (c >= n) break;
     if (c + 1 < n) {
-      const a = unchecked(hTime[c]);
-      const b = unchecked(hTime[c + 1]);
-      if (b < a || (b == a && unchecked(hSeq[c + 1]) < unchecked(hSeq[c]))) c++;
+      const a = unchecked(heap[3 * c]);
+      const b = unchecked(heap[3 * c + 3]);
+      if (b < a || (b == a && unchecked(heap[3 * c + 4]) < unchecked(heap[3 * c + 1]))) c++;
     }
-    const ct = unchecked(hTime[c]);
-    if (time < ct || (time == ct && seq < unchecked(hSeq[c]))) break;
-    unchecked((hTime[i] = ct));
-    unchecked((hSeq[i] = hSeq[c]));
-    unchecked((hEnt[i] = hEnt[c]));
+    const ct = unchecked(heap[3 * c]);
+    if (time < ct || (time == ct && seq < unchecked(heap[3 * c + 1]))) break;
+    unchecked((heap[3 * i] = ct));
+    unchecked((heap[3 * i + 1] = heap[3 * c + 1]));
+    unchecked((heap[3 * i + 2] = heap[3 * c + 2]));
     i = c;
   }
-  unchecked((hTime[i] = time));
-  unchecked((hSeq[i] = seq));
-  unchecked((hEnt[i] = e));
+  unchecked((heap[3 * i] = time));
+  unchecked((heap[3 * i + 1] = seq));
+  unchecked((heap[3 * i + 2] = q));
 }
 
-/** Rebuilds the heap from the live entries when stale items outnumber them 3 to 1. */
+/** Rebuilds the heap from the live entries when orphaned items outnumber them 3 to 1. */
 function compactHeapIfStale(): void {
   if (hSize <= 64 || hSize <= 4 * liveEntries) return;
   hSize = 0;
-  for (let e = 0; e < eUsed; e++) if (unchecked(eSeq[e]) >= 0) push(unchecked(eTime[e]), unchecked(eSeq[e]), e);
+  tUsed = 0;
+  tFree = NONE;
+  for (let e = 0; e < eUsed; e++) if (unchecked(eSeq[e]) >= 0) giveItem(e);
 }
 
 // ── Keys ────────────────────────────────────────────────────────────────────────────────────────
@@ -705,6 +789,7 @@ export function importState(n: i32, m: i32): i32 {
     const seq = unchecked(xfer[b + 2 * m + j]);
     const e = newEntry(k, unchecked(xfer[b + m + j]), seq, unchecked(xfer[b + 3 * m + j]));
     unchecked((eCount[e] = <i32>xfer[b + 4 * m + j]));
+    giveItem(e);
     if (seq >= nextSeq) nextSeq = seq + 1;
   }
   return 0;

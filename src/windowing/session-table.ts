@@ -70,16 +70,32 @@ export class SessionTable implements SessionAggregation {
   private eRaw = new Float64Array(16);
   private eCount = new Int32Array(16);
   private eNext = new Int32Array(16);
+  private eTicket = new Int32Array(16);
   private eUsed = 0;
   private eFree = NONE;
   private liveEntries = 0;
   private nextSeq = 0;
 
-  // The heap of (time, seq, entry), ordered by time, then seq.
-  private hTime = new Float64Array(64);
-  private hSeq = new Float64Array(64);
-  private hEnt = new Int32Array(64);
+  // The heap of (time, seq, ticket) items, ordered by time, then seq: one item per 3 f64s, so a
+  // sift step touches one cache line. A live entry owns exactly one item, through a ticket, whose
+  // key is at most the entry's own (time, seq): an entry that replaces one removed in the same
+  // step (a session extended: a new end) adopts its item instead of pushing one, and an item that
+  // surfaces with a key below its entry's goes back in with the entry's key. So an extension costs
+  // no heap operation, and the heap holds about one item per entry.
+  private heap = new Float64Array(3 * 64);
   private hSize = 0;
+  // Tickets: the entry an item stands for (NONE once orphaned), the key it was pushed with, the free list.
+  private tEnt = new Int32Array(64);
+  private tTime = new Float64Array(64);
+  private tSeq = new Float64Array(64);
+  private tNext = new Int32Array(64);
+  private tUsed = 0;
+  private tFree = NONE;
+  // Per element: entries made without an item yet, and the tickets of entries removed.
+  private pending = new Int32Array(8);
+  private nPending = 0;
+  private donors = new Int32Array(8);
+  private nDonors = 0;
 
   // Input, output and scratch.
   private inView: SessionInput;
@@ -162,6 +178,7 @@ export class SessionTable implements SessionAggregation {
       if (maxTimestamp <= watermark) this.emit(raw, w);
       else this.register(w, TRIGGER, raw);
       this.register(w, CLEANUP, raw);
+      if (this.nPending > 0 || this.nDonors > 0) this.settleItems();
     }
     this.compactHeapIfStale();
     return batch;
@@ -169,12 +186,26 @@ export class SessionTable implements SessionAggregation {
 
   fire(watermark: number): FiredSessions {
     this.out.count = 0;
-    while (this.hSize > 0 && this.hTime[0]! <= watermark) {
-      const time = this.hTime[0]!;
-      const seq = this.hSeq[0]!;
-      const e = this.hEnt[0]!;
+    while (this.hSize > 0 && this.heap[0]! <= watermark) {
+      const h = this.heap;
+      const time = h[0]!;
+      const seq = h[1]!;
+      const q = h[2]!;
       this.pop();
-      if (this.eSeq[e] !== seq) continue;
+      const e = this.tEnt[q]!;
+      if (e === NONE) {
+        this.freeTicket(q);
+        continue;
+      }
+      if (this.eTime[e] !== time || this.eSeq[e] !== seq) {
+        // Surfaced early (adopted from an entry with a smaller key): back in with the entry's key.
+        this.tTime[q] = this.eTime[e]!;
+        this.tSeq[q] = this.eSeq[e]!;
+        this.push(this.eTime[e]!, this.eSeq[e]!, q);
+        continue;
+      }
+      this.freeTicket(q);
+      this.eTicket[e] = NONE;
       const k = this.eKey[e]!;
       const raw = this.eRaw[e]!;
       this.unlinkEntry(k, e);
@@ -250,6 +281,7 @@ export class SessionTable implements SessionAggregation {
       const k = this.keyIndex.get(entries.keys[j]!);
       if (k === undefined) throw new Error('session window state: a timer entry of a key without windows');
       const e = this.newEntry(k, entries.times[j]!, entries.seqs[j]!, entries.raws[j]!);
+      this.giveItem(e);
       this.eCount[e] = entries.counts[j]!;
       if (entries.seqs[j]! >= this.nextSeq) this.nextSeq = entries.seqs[j]! + 1;
     }
@@ -411,6 +443,8 @@ export class SessionTable implements SessionAggregation {
     }
     const e = this.newEntry(k, time, this.nextSeq++, raw);
     this.eCount[e] = 1;
+    if (this.nPending === this.pending.length) this.pending = grownI32(this.pending, 2 * this.nPending);
+    this.pending[this.nPending++] = e;
   }
 
   private entryRemove(k: number, time: number): void {
@@ -434,9 +468,9 @@ export class SessionTable implements SessionAggregation {
     this.eSeq[e] = seq;
     this.eRaw[e] = raw;
     this.eNext[e] = this.kEnt[k]!;
+    this.eTicket[e] = NONE;
     this.kEnt[k] = e;
     this.liveEntries++;
-    this.push(time, seq, e);
     return e;
   }
 
@@ -445,10 +479,66 @@ export class SessionTable implements SessionAggregation {
     for (let f = this.kEnt[k]!; f !== e; f = this.eNext[f]!) prev = f;
     if (prev === NONE) this.kEnt[k] = this.eNext[e]!;
     else this.eNext[prev] = this.eNext[e]!;
+    const q = this.eTicket[e]!;
+    if (q !== NONE) {
+      // Its item stays in the heap, for an entry made in the same step to adopt (else an orphan).
+      this.tEnt[q] = NONE;
+      if (this.nDonors === this.donors.length) this.donors = grownI32(this.donors, 2 * this.nDonors);
+      this.donors[this.nDonors++] = q;
+    }
     this.eSeq[e] = -1;
     this.eNext[e] = this.eFree;
     this.eFree = e;
     this.liveEntries--;
+  }
+
+  /** Gives each entry made in this step an item: a removed entry's, if its key is not above the entry's, else a new one. */
+  private settleItems(): void {
+    for (let p = 0; p < this.nPending; p++) {
+      const e = this.pending[p]!;
+      if (this.eSeq[e]! < 0 || this.eTicket[e] !== NONE) continue;
+      const time = this.eTime[e]!;
+      const seq = this.eSeq[e]!;
+      let adopted = false;
+      for (let d = 0; d < this.nDonors; d++) {
+        const q = this.donors[d]!;
+        if (q === NONE || this.tTime[q]! > time || (this.tTime[q] === time && this.tSeq[q]! > seq)) continue;
+        this.tEnt[q] = e;
+        this.eTicket[e] = q;
+        this.donors[d] = NONE;
+        adopted = true;
+        break;
+      }
+      if (!adopted) this.giveItem(e);
+    }
+    this.nPending = 0;
+    this.nDonors = 0;
+  }
+
+  /** A new heap item for entry `e`, with its key. */
+  private giveItem(e: number): void {
+    let q = this.tFree;
+    if (q !== NONE) this.tFree = this.tNext[q]!;
+    else {
+      if (this.tUsed === this.tEnt.length) {
+        const cap = 2 * this.tUsed;
+        this.tEnt = grownI32(this.tEnt, cap);
+        this.tTime = grownF64(this.tTime, cap);
+        this.tSeq = grownF64(this.tSeq, cap);
+        this.tNext = grownI32(this.tNext, cap);
+      }
+      q = this.tUsed++;
+    }
+    this.tEnt[q] = e;
+    this.tTime[q] = this.eTime[e]!;
+    this.tSeq[q] = this.eSeq[e]!;
+    this.eTicket[e] = q;
+    this.push(this.eTime[e]!, this.eSeq[e]!, q);
+  }
+
+  private freeTicket(q: number): void {
+    this.tNext[q] = this.tFree;
+    this.tFree = q;
   }
 
   // ── Keys ──────────────────────────────────────────────────────────────────────────────────────
@@ -482,59 +572,58 @@ export class SessionTable implements SessionAggregation {
   // ── Heap ──────────────────────────────────────────────────────────────────────────────────────
 
   private push(time: number, seq: number, e: number): void {
-    if (this.hSize === this.hTime.length) {
-      const cap = 2 * this.hSize;
-      this.hTime = grownF64(this.hTime, cap);
-      this.hSeq = grownF64(this.hSeq, cap);
-      this.hEnt = grownI32(this.hEnt, cap);
-    }
+    if (3 * this.hSize === this.heap.length) this.heap = grownF64(this.heap, 2 * this.heap.length);
+    const h = this.heap;
     let i = this.hSize++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = this.hTime[p]!;
-      if (pt < time || (pt === time && this.hSeq[p]! < seq)) break;
-      this.hTime[i] = pt;
-      this.hSeq[i] = this.hSeq[p]!;
-      this.hEnt[i] = this.hEnt[p]!;
+      const pt = h[3 * p]!;
+      if (pt < time || (pt === time && h[3 * p + 1]! < seq)) break;
+      h[3 * i] = pt;
+      h[3 * i + 1] = h[3 * p + 1]!;
+      h[3 * i + 2] = h[3 * p + 2]!;
       i = p;
     }
-    this.hTime[i] = time;
-    this.hSeq[i] = seq;
-    this.hEnt[i] = e;
+    h[3 * i] = time;
+    h[3 * i + 1] = seq;
+    h[3 * i + 2] = e;
   }
 
   private pop(): void {
     const n = --this.hSize;
     if (n === 0) return;
-    const time = this.hTime[n]!;
-    const seq = this.hSeq[n]!;
-    const e = this.hEnt[n]!;
+    const h = this.heap;
+    const time = h[3 * n]!;
+    const seq = h[3 * n + 1]!;
+    const e = h[3 * n + 2]!;
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
       if (c + 1 < n) {
-        const a = this.hTime[c]!;
-        const b = this.hTime[c + 1]!;
-        if (b < a || (b === a && this.hSeq[c + 1]! < this.hSeq[c]!)) c++;
+        const a = h[3 * c]!;
+        const b = h[3 * c + 3]!;
+        if (b < a || (b === a && h[3 * c + 4]! < h[3 * c + 1]!)) c++;
       }
-      const ct = this.hTime[c]!;
-      if (time < ct || (time === ct && seq < this.hSeq[c]!)) break;
-      this.hTime[i] = ct;
-      this.hSeq[i] = this.hSeq[c]!;
-      this.hEnt[i] = this.hEnt[c]!;
+      const ct = h[3 * c]!;
+      if (time < ct || (time === ct && seq < h[3 * c + 1]!)) break;
+      h[3 * i] = ct;
+      h[3 * i + 1] = h[3 * c + 1]!;
+      h[3 * i + 2] = h[3 * c + 2]!;
       i = c;
     }
-    this.hTime[i] = time;
-    this.hSeq[i] = seq;
-    this.hEnt[i] = e;
+    h[3 * i] = time;
+    h[3 * i + 1] = seq;
+    h[3 * i + 2] = e;
   }
 
-  /** Rebuilds the heap from the live entries when stale items outnumber them 3 to 1. */
+  /** Rebuilds the heap from the live entries when orphaned items outnumber them 3 to 1. */
   private compactHeapIfStale(): void {
     if (this.hSize <= 64 || this.hSize <= 4 * this.liveEntries) return;
     this.hSize = 0;
-    for (let e = 0; e < this.eUsed; e++) if (this.eSeq[e]! >= 0) this.push(this.eTime[e]!, this.eSeq[e]!, e);
+    this.tUsed = 0;
+    this.tFree = NONE;
+    for (let e = 0; e < this.eUsed; e++) if (this.eSeq[e]! >= 0) this.giveItem(e);
   }
 
   // ── Growth ────────────────────────────────────────────────────────────────────────────────────
@@ -558,6 +647,7 @@ export class SessionTable implements SessionAggregation {
     this.eRaw = grownF64(this.eRaw, cap);
     this.eCount = grownI32(this.eCount, cap);
     this.eNext = grownI32(this.eNext, cap);
+    this.eTicket = grownI32(this.eTicket, cap);
   }
 }
 
