@@ -23,9 +23,9 @@ const NONE = -1;
  * The JavaScript twin of the WebAssembly session kernel (`assembly/session-aggregate.ts`): the same
  * algorithm on the same flat arrays, step for step (see `session-aggregation.ts` for what it
  * computes). Everything lives in typed arrays indexed by int: key records, windows (each in its
- * key's list), timer entries (each in its key's list) and a binary heap of (time, seq, entry) with
- * lazy deletion — an entry removed or reused changes its seq, so stale heap items are skipped.
- * Only the key directory is a `Map` (the WebAssembly kernel has its own hash table).
+ * key's list), timer entries (each in its key's list) and a binary heap with one item per entry
+ * (see the heap's fields). Only the key directory is a `Map` (the WebAssembly kernel has its own
+ * hash table).
  *
  * @example
  * const t = new SessionTable({ gap: 30_000, allowedLateness: 0, columns: 1,
