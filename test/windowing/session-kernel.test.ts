@@ -146,6 +146,19 @@ describe('session windows on the columnar kernel', () => {
     expect(await kernelOf({ runtimeMode: 'batch' }, builtIns)).toBeUndefined();
   });
 
+  it('fails with an error naming the operator and the record for a non-numeric field or a missing timestamp', async () => {
+    for (const opts of [{}, options.js]) {
+      const bad = new StreamEnvironment(opts)
+        .fromArray<{ k: string; ts: number; v: unknown }>([{ k: 'a', ts: 1, v: 'x' }])
+        .pipe(watermarks({ timestamp: (e) => e.ts }), keyBy((e) => e.k), window(session(10)), aggregate({ s: sum((e) => e.v as number) }));
+      await expect(bad.collect()).rejects.toThrow(/Operator "window\(EventTimeSessionWindows\(10\), EventTimeTrigger\) aggregate\(s\)" failed on record \{"k":"a","ts":1,"v":"x"\}: sum: the field function returned string x, not a number/);
+      const untimed = new StreamEnvironment(opts)
+        .fromArray<Ev>([{ k: 'a', ts: 1, v: 1 }])
+        .pipe(keyBy((e) => e.k), window(session(10)), aggregate({ n: count() }));
+      await expect(untimed.collect()).rejects.toThrow(/Operator "window\(EventTimeSessionWindows\(10\).*the record has no timestamp/);
+    }
+  });
+
   it('WebAssembly, the JS twin and the keyed-state operator agree exactly: rows, their order, late data', async () => {
     await fc.assert(
       fc.asyncProperty(
