@@ -122,7 +122,7 @@ export interface RuntimeServices {
  */
 export interface WasmOptions {
   readonly enabled: boolean;
-  readonly modules?: { readonly windowAggregate?: WebAssembly.Module };
+  readonly modules?: { readonly windowAggregate?: WebAssembly.Module; readonly sessionAggregate?: WebAssembly.Module };
 }
 
 /** `streaming` processes records as they arrive; `batch` processes bounded input key by key. */

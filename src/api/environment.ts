@@ -44,11 +44,12 @@ export interface StreamEnvironmentOptions {
   /** Records per batch between operators. */
   readonly batchSize?: number;
   /**
-   * Built-in window aggregations (count/sum/min/max/avg over tumbling and sliding event-time
-   * windows) run in a WebAssembly kernel unless `false`; their JavaScript twin gives identical
-   * results. In Cloudflare workerd pass the precompiled module: `{ windowAggregate: mod }`.
+   * Built-in window aggregations (count/sum/min/max/avg over tumbling, sliding and session
+   * event-time windows) run in WebAssembly kernels unless `false`; their JavaScript twins give
+   * identical results. In Cloudflare workerd pass the precompiled modules:
+   * `{ windowAggregate: mod, sessionAggregate: mod2 }`.
    */
-  readonly wasm?: boolean | { readonly windowAggregate?: WebAssembly.Module };
+  readonly wasm?: boolean | { readonly windowAggregate?: WebAssembly.Module; readonly sessionAggregate?: WebAssembly.Module };
   /** Periodic checkpoints (Flink's `execution.checkpointing.*`); off when absent. */
   readonly checkpoint?: CheckpointConfig;
   /** What to do when the job fails; Flink's default: fixed-delay when checkpointing, else none. */

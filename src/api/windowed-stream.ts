@@ -13,6 +13,8 @@ import type { Collector, OutputTag } from '../types';
 import type { OperatorTransformation } from '../graph/transformation';
 import { combinableAggregation } from '../windowing/combinable-aggregation';
 import { KernelWindowOperator, type KernelWindowSpec } from '../windowing/kernel-window-operator';
+import type { SessionAggregate } from '../windowing/session-aggregation';
+import { SessionKernelOperator, type SessionKernelSpec } from '../windowing/session-kernel-operator';
 import type { KernelAggregate } from '../windowing/window-aggregation';
 import type { Trigger } from '../windowing/trigger';
 import { eventTimeTrigger } from '../windowing/triggers/event-time';
@@ -43,6 +45,7 @@ export interface ProcessWindowFunction<T, K, O> {
 
 const RESERVED = new Set(['key', 'start', 'end']);
 const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg', 'first', 'last', 'countDistinct']);
+const SESSION_KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg']);
 
 /**
  * A keyed stream cut into windows (Flink's `WindowedStream`); `aggregate`, `reduce` or `process`
@@ -78,6 +81,15 @@ export class WindowedStream<T, K> {
       });
       (stream.transformation as OperatorTransformation).combine = combinableAggregation(kernel, options.name ?? name, options.uid);
       return stream;
+    }
+    const sessions = this.sessionKernelSpec(names, list);
+    if (sessions !== undefined) {
+      return this.keyed.transform(
+        `window(${this.assigner.name}, EventTimeTrigger) aggregate(${names.join(', ')})`,
+        () => new SessionKernelOperator<T>(sessions),
+        options,
+        { sideOutputs: new Set(sessions.lateOutput === undefined ? [] : [sessions.lateOutput.id]), watermarkRole: 'merging-window' },
+      );
     }
     const fn = compositeAggregate(list);
     const windowFunction: InternalWindowFunction<unknown[], unknown> = (key, window, acc, _ctx, emit) => {
@@ -155,6 +167,29 @@ export class WindowedStream<T, K> {
       lateOutput: this.options.lateOutput,
       keySelector: this.keyed.keySelector as KeySelector<T, unknown>,
       aggregates: aggregators.map((a, i) => ({ name: names[i]!, kind: a.kind as KernelAggregate, field: a.field })),
+    };
+  }
+
+  /**
+   * Event-time session windows with a fixed gap, the default trigger and only count, sum, min, max
+   * and avg run on the session kernel (WebAssembly or its JavaScript twin) in streaming mode; batch
+   * mode, first/last/countDistinct and user-defined aggregate functions keep windows in keyed state.
+   */
+  private sessionKernelSpec(
+    names: readonly string[],
+    aggregators: ReadonlyArray<Aggregator<T, unknown, unknown>>,
+  ): SessionKernelSpec<T> | undefined {
+    const gap = this.assigner.sessionGap;
+    const trigger = this.options.trigger;
+    if (gap === undefined || !this.assigner.isEventTime || (trigger !== undefined && trigger !== eventTimeTrigger())) return undefined;
+    if (this.keyed.environment.runtimeMode !== 'streaming') return undefined;
+    if (!aggregators.every((a) => SESSION_KERNEL_KINDS.has(a.kind) && (a.kind === 'count' || a.field !== undefined))) return undefined;
+    return {
+      gap,
+      allowedLateness: this.options.allowedLateness ?? 0,
+      lateOutput: this.options.lateOutput,
+      keySelector: this.keyed.keySelector as KeySelector<T, unknown>,
+      aggregates: aggregators.map((a, i) => ({ name: names[i]!, kind: a.kind as SessionAggregate, field: a.field })),
     };
   }
 

@@ -1,10 +1,11 @@
 import { ColumnBatch, type F64Column } from '../columnar/column-batch';
 import { field, Schema } from '../columnar/schema';
 import { decodeBatch, encodeBatch } from '../codec/batch-codec';
-import { crc32c } from '../codec/crc32c';
 import { decodeValue, encodeValue } from '../codec/value-codec';
-import { SluiceError } from '../errors';
+import { KernelSnapshotError, openKernelSnapshot, sealKernelSnapshot } from './kernel-snapshot-envelope';
 import type { WindowAggregationState } from './window-aggregation';
+
+export { KernelSnapshotError };
 
 /**
  * The checkpointed state of a `KernelWindowOperator`: its watermark, the kernel's state as columns,
@@ -20,11 +21,6 @@ export interface KernelWindowSnapshot {
   /** (window start, 1 if its first element had the key −0 else 0) pairs, for the key 0/−0. */
   readonly zeroWindows: readonly number[];
   readonly state: WindowAggregationState;
-}
-
-/** Why a kernel window snapshot could not be read: truncated, corrupted, or not one. */
-export class KernelSnapshotError extends SluiceError {
-  override readonly name = 'KernelSnapshotError';
 }
 
 // The bytes: a checksummed envelope around the value codec, whose three tables are batch-codec
@@ -45,8 +41,6 @@ export class KernelSnapshotError extends SluiceError {
 
 const MAGIC = 0x574b4c53;
 const VERSION = 1;
-const HEADER = 16;
-const CHECKED_FROM = 12;
 
 function table(names: readonly string[], columns: readonly Float64Array[]): Uint8Array {
   const n = columns[0]?.length ?? 0;
@@ -92,29 +86,14 @@ export function encodeKernelWindowSnapshot(s: KernelWindowSnapshot): Uint8Array 
     distinct: table(['value'], [state.distinctValues]),
     flags: table(['key', 'start', 'state'], [flags.keys, flags.starts, flags.states]),
   });
-  const out = new Uint8Array(HEADER + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint16(4, VERSION, true);
-  view.setUint32(12, out.length, true);
-  out.set(payload, HEADER);
-  view.setUint32(8, crc32c(out.subarray(CHECKED_FROM)), true);
-  return out;
+  return sealKernelSnapshot(MAGIC, VERSION, payload);
 }
 
 /** Decodes a snapshot, checking the envelope, the checksum and every table; `what` names it in errors. */
 export function decodeKernelWindowSnapshot(bytes: Uint8Array, what: string): KernelWindowSnapshot {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < HEADER || view.getUint32(0, true) !== MAGIC) throw new KernelSnapshotError(`${what}: not a kernel window snapshot (bad magic or truncated)`);
-  const version = view.getUint16(4, true);
-  if (version !== VERSION) throw new KernelSnapshotError(`${what}: snapshot format version ${version} is not supported (expected ${VERSION})`);
-  if (view.getUint32(12, true) !== bytes.length) throw new KernelSnapshotError(`${what}: ${bytes.length} bytes, but the header says ${view.getUint32(12, true)} (truncated?)`);
-  const crc = crc32c(bytes.subarray(CHECKED_FROM));
-  if (crc !== view.getUint32(8, true)) {
-    throw new KernelSnapshotError(`${what}: checksum mismatch (CRC-32C ${crc.toString(16)}, header says ${view.getUint32(8, true).toString(16)}): the snapshot is corrupted`);
-  }
+  const payload = openKernelSnapshot(bytes, MAGIC, VERSION, 'kernel window', what);
   try {
-    const v = decodeValue(bytes.subarray(HEADER), what) as Record<string, unknown>;
+    const v = decodeValue(payload, what) as Record<string, unknown>;
     const layout = v.layout as string[];
     const accumulators = layout.map((name) => {
       const m = /^(\w+)\((-?\d+)\)$/.exec(name);

@@ -26,6 +26,7 @@ export function session<T = unknown>(
     name: `${isEventTime ? 'EventTime' : 'ProcessingTime'}SessionWindows(${typeof gap === 'number' ? gap : 'dynamic'})`,
     isEventTime,
     uniqueStarts: false,
+    ...(isEventTime && typeof gap === 'number' ? { sessionGap: gap } : {}),
     assignWindows(element: T, timestamp: number, now: number) {
       const t = isEventTime ? timestamp : now;
       const g = gapOf(element);

@@ -15,6 +15,8 @@ export interface WindowAssigner<T = unknown> {
   readonly uniqueStarts: boolean;
   /** Set by tumbling and sliding assigners: their alignment, so kernels can run them as panes. */
   readonly panes?: { readonly size: number; readonly slide: number; readonly offset: number };
+  /** Set by event-time session assigners with a fixed gap, so a kernel can run them. */
+  readonly sessionGap?: number;
   /** Windows for an element. The returned array may be reused by the next call. */
   assignWindows(element: T, timestamp: number, currentProcessingTime: number): readonly TimeWindow[];
   defaultTrigger(): Trigger<T>;

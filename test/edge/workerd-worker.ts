@@ -1,8 +1,10 @@
 // A Cloudflare worker (workerd) that runs window aggregations through sluice. workerd forbids
 // compiling WebAssembly at run time, so the kernel comes in as a precompiled module import and is
-// handed to the environment (`wasm: { windowAggregate }`). Bundled by test/edge/workerd.node.test.ts.
+// handed to the environment (`wasm: { windowAggregate, sessionAggregate }`). Bundled by
+// test/edge/workerd.node.test.ts.
+import sessionAggregate from './session-aggregate.wasm';
 import windowAggregate from './window-aggregate.wasm';
-import { StreamEnvironment, aggregate, count, keyBy, max, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../src/index';
+import { StreamEnvironment, aggregate, count, keyBy, max, session, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../src/index';
 
 interface Ev {
   readonly k: string;
@@ -12,16 +14,20 @@ interface Ev {
 
 const events: Ev[] = Array.from({ length: 5000 }, (_, i) => ({ k: `k${i % 17}`, ts: i * 3 - (i % 7), v: (i * 7919) % 101 }));
 
-async function windows(wasm: boolean, slidingWindows: boolean, parallelism = 1): Promise<{ wasm: number | undefined; rows: string }> {
+/**
+ * Keyed windows, count + sum + max. Session windows of 50 ms: a key's next event comes 48 or 55 ms
+ * later, so some sessions merge and others end.
+ */
+async function windows(wasm: boolean, kind: 'tumbling' | 'sliding' | 'session', parallelism = 1): Promise<{ wasm: number | undefined; rows: string }> {
   // workerd has no Worker: asking for web workers runs the subtasks here, with a warning.
-  const env = new StreamEnvironment({ wasm: wasm ? { windowAggregate } : false, parallelism, workers: parallelism > 1 ? webWorkers() : undefined });
+  const env = new StreamEnvironment({ wasm: wasm ? { windowAggregate, sessionAggregate } : false, parallelism, workers: parallelism > 1 ? webWorkers() : undefined });
   const rows: unknown[] = [];
   const result = await env
     .fromArray(events)
     .pipe(
       watermarks({ timestamp: (e) => e.ts, outOfOrderness: 10 }),
       keyBy((e) => e.k),
-      window(slidingWindows ? sliding<Ev>(300, 100) : tumbling<Ev>(250)),
+      window(kind === 'sliding' ? sliding<Ev>(300, 100) : kind === 'session' ? session<Ev>(50) : tumbling<Ev>(250), { allowedLateness: kind === 'session' ? 5 : 0 }),
       aggregate({ n: count(), total: sum((e) => e.v), top: max((e) => e.v) }),
     )
     .forEach((r) => rows.push(r));
@@ -31,14 +37,16 @@ async function windows(wasm: boolean, slidingWindows: boolean, parallelism = 1):
 
 export default {
   async fetch(): Promise<Response> {
-    const tumblingWasm = await windows(true, false);
-    const tumblingJs = await windows(false, false);
-    const slidingWasm = await windows(true, true);
-    const slidingJs = await windows(false, true);
+    const tumblingWasm = await windows(true, 'tumbling');
+    const tumblingJs = await windows(false, 'tumbling');
+    const slidingWasm = await windows(true, 'sliding');
+    const slidingJs = await windows(false, 'sliding');
+    const sessionWasm = await windows(true, 'session');
+    const sessionJs = await windows(false, 'session');
     const warnings: string[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
-    const parallel = await windows(true, false, 3).finally(() => (console.warn = warn));
+    const parallel = await windows(true, 'tumbling', 3).finally(() => (console.warn = warn));
     let compileFromBytes = 'allowed';
     try {
       await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
@@ -51,6 +59,9 @@ export default {
       tumblingAgree: tumblingWasm.rows === tumblingJs.rows,
       slidingAgree: slidingWasm.rows === slidingJs.rows,
       windowRows: (JSON.parse(tumblingWasm.rows) as unknown[]).length,
+      sessionKernelLoaded: sessionWasm.wasm === 1 && sessionJs.wasm === 0,
+      sessionsAgree: sessionWasm.rows === sessionJs.rows,
+      sessionRows: (JSON.parse(sessionWasm.rows) as unknown[]).length,
       // The same multiset of rows at parallelism 3, in-process (order may interleave by subtask).
       parallelAgrees: JSON.stringify((JSON.parse(parallel.rows) as unknown[]).map((r) => JSON.stringify(r)).sort()) === JSON.stringify((JSON.parse(tumblingWasm.rows) as unknown[]).map((r) => JSON.stringify(r)).sort()),
       parallelWarning: warnings.join('\n'),

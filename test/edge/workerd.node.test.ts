@@ -75,6 +75,7 @@ describe('Cloudflare workerd', () => {
       },
     });
     copyFileSync(join(root, 'build', 'wasm', 'window-aggregate.wasm'), join(dir, 'window-aggregate.wasm'));
+    copyFileSync(join(root, 'build', 'wasm', 'session-aggregate.wasm'), join(dir, 'session-aggregate.wasm'));
     const port = await freePort();
     writeFileSync(
       join(dir, 'config.capnp'),
@@ -88,6 +89,7 @@ const w :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "window-aggregate.wasm", wasm = embed "window-aggregate.wasm"),
+    (name = "session-aggregate.wasm", wasm = embed "session-aggregate.wasm"),
   ],
 );
 `,
@@ -98,6 +100,8 @@ const w :Workerd.Worker = (
     const report = (await response.json()) as Record<string, unknown>;
     expect(report).toMatchObject({ windowKernelLoaded: true, jsTwinUsed: true, tumblingAgree: true, slidingAgree: true });
     expect(report.windowRows).toBeGreaterThan(100);
+    expect(report).toMatchObject({ sessionKernelLoaded: true, sessionsAgree: true });
+    expect(report.sessionRows).toBeGreaterThan(100);
     // No Worker in workerd: parallelism 3 runs its subtasks in-process, with a warning, same rows.
     expect(report.parallelAgrees).toBe(true);
     expect(String(report.parallelWarning)).toContain('has no workers');
