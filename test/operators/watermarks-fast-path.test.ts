@@ -18,7 +18,7 @@ import {
   window,
   type WindowAssigner,
 } from '../../src/index';
-import { seededRandom } from '../support/random';
+import { mulberry32 } from '../../bench/random';
 
 /**
  * The watermarks operator processes a batch at a time when the generator is the built-in one
@@ -157,7 +157,7 @@ setups.push({ emit: 'record', coalesce: false, mode: 'batch', bound: 3 });
 
 describe('the batch-at-a-time watermarks path gives what the per-record path gives', () => {
   it.each(setups)('emit $emit, coalescing $coalesce, $mode, bound $bound: 300 seeded random inputs', (setup) => {
-    const random = seededRandom(2025 + setup.bound + (setup.coalesce === false ? 0 : setup.coalesce.length) + (setup.emit === 'record' ? 100 : 200));
+    const random = mulberry32(2025 + setup.bound + (setup.coalesce === false ? 0 : setup.coalesce.length) + (setup.emit === 'record' ? 100 : 200));
     for (let trial = 0; trial < 300; trial++) {
       const batches = randomBatches(random, setup.bound);
       const tick = random() < 0.5;
@@ -169,7 +169,7 @@ describe('the batch-at-a-time watermarks path gives what the per-record path giv
   });
 
   it.each(setups)('emit $emit, coalescing $coalesce, $mode, bound $bound: a NaN, a string or a throw mid-batch fails alike', (setup) => {
-    const random = seededRandom(77 + setup.bound);
+    const random = mulberry32(77 + setup.bound);
     for (let trial = 0; trial < 200; trial++) {
       const batches = randomBatches(random, setup.bound);
       const all = batches.flat();
@@ -202,7 +202,7 @@ describe('end to end: windows over the batch-at-a-time path equal those over the
   ];
 
   it.each(assigners)('%s windows, with late data and allowed lateness, either emission', async (_name, assigner) => {
-    const random = seededRandom(4242);
+    const random = mulberry32(4242);
     for (let trial = 0; trial < 12; trial++) {
       const events = randomBatches(random, 5).flat();
       for (const emit of ['record', 'periodic'] as const) {
