@@ -32,16 +32,7 @@ export function parseOptions<N extends string, S extends string = never>(
   return out as Record<N, number> & Partial<Record<S, string>>;
 }
 
-/** A small seeded PRNG (mulberry32): the same data in every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from './random';
 
 /** The median (the mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {

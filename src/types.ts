@@ -46,6 +46,11 @@ export interface OutputTag<T> {
 /** The output side of an operator: records, watermarks and side outputs, batched by the runtime. */
 export interface Output<T> {
   collect(value: T, timestamp: Timestamp): void;
+  /**
+   * Emits every record of `batch`, after those collected before: what `collect` for each would do,
+   * but the batch may go downstream as it is, without a copy. Read during the call only.
+   */
+  collectBatch(batch: Batch<T>): void;
   sideOutput<S>(tag: OutputTag<S>, value: S, timestamp: Timestamp): void;
   emitWatermark(watermark: Timestamp): void;
   emitIdle(idle: boolean): void;

@@ -10,7 +10,12 @@ export function arraySource<T>(values: readonly T[]): Source<T> {
       return {
         read(output: SourceOutput<T>, max: number): ReadResult {
           const end = Math.min(values.length, index + max);
-          for (; index < end; index++) output.collect(values[index]!);
+          if (output.collectAll !== undefined) {
+            output.collectAll(values, index, end);
+            index = end;
+          } else {
+            for (; index < end; index++) output.collect(values[index]!);
+          }
           return index >= values.length ? 'end' : 'more';
         },
         position: () => index,

@@ -15,6 +15,11 @@ export interface SourceContext {
 export interface SourceOutput<T> {
   /** Emits a record; `timestamp` is optional (a timestamp assigner usually sets it). */
   collect(value: T, timestamp?: Timestamp): void;
+  /**
+   * Emits `values[from, to)` without timestamps, as `collect` for each would, in one call. The
+   * runtime's output has it; a source must fall back to `collect` where it is absent.
+   */
+  collectAll?(values: readonly T[], from: number, to: number): void;
 }
 
 /** `'more'`: call again; `'end'`: the source is exhausted (after the records of this call). */

@@ -2,7 +2,7 @@ import type { Partitioning } from '../graph/partitioning';
 import { BatchBuilder } from '../runtime/batch-builder';
 import type { Edge, InputTarget } from '../runtime/operator-output';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/key-groups';
-import type { CheckpointBarrier, Timestamp } from '../types';
+import type { Batch, CheckpointBarrier, Timestamp } from '../types';
 
 /**
  * One producer subtask's end of an exchange: splits each batch over the consumer subtasks it is
@@ -29,7 +29,7 @@ export class PartitionerTarget implements InputTarget {
     this.next = producerSubtask % consumers.length;
   }
 
-  processBatch(batch: BatchBuilder<unknown>): void {
+  processBatch(batch: Batch<unknown>): void {
     const { partitioning, consumers, parts } = this;
     if (partitioning.kind === 'broadcast' || consumers.length === 1) {
       for (const c of consumers) c.target.processBatch(batch, c.input);

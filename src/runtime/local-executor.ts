@@ -567,7 +567,10 @@ export class LocalExecutor implements JobHandle {
           output,
           recordsOut: 0,
           ended: false,
-          collector: { collect: (value, timestamp = Number.NaN) => output.collect(value, timestamp) },
+          collector: {
+            collect: (value, timestamp = Number.NaN) => output.collect(value, timestamp),
+            collectAll: (values, from, to) => output.collectValues(values, from, to),
+          },
         });
       }
     }

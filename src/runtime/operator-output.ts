@@ -1,9 +1,9 @@
-import type { CheckpointBarrier, OutputTag, Output, Timestamp } from '../types';
+import type { Batch, CheckpointBarrier, OutputTag, Output, Timestamp } from '../types';
 import { BatchBuilder } from './batch-builder';
 
 /** Where a node delivers: the input of another node. */
 export interface InputTarget {
-  processBatch(batch: BatchBuilder<unknown>, input: number): void;
+  processBatch(batch: Batch<unknown>, input: number): void;
   processWatermark(watermark: Timestamp, input: number): void;
   processIdle(idle: boolean, input: number): void;
   processBarrier(barrier: CheckpointBarrier, input: number): void;
@@ -34,6 +34,13 @@ class Channel {
     this.records += batch.length;
     for (const e of this.edges) e.target.processBatch(batch, e.input);
     batch.clear();
+  }
+
+  /** Hands on a batch someone else owns, as it is; nothing may be pending in this channel's own. */
+  forward(batch: Batch<unknown>): void {
+    if (batch.length === 0) return;
+    this.records += batch.length;
+    for (const e of this.edges) e.target.processBatch(batch, e.input);
   }
 }
 
@@ -82,6 +89,35 @@ export class OperatorOutput implements Output<unknown> {
     batch.timestamps[i] = timestamp;
     batch.length = i + 1;
     if (i + 1 === batch.capacity) this.main.flush();
+  }
+
+  collectBatch(batch: Batch<unknown>): void {
+    if (this.main.batch.length === 0) {
+      this.main.forward(batch);
+      return;
+    }
+    // Records are pending: they go first, so the batch joins them (a copy).
+    for (let i = 0; i < batch.length; i++) this.collect(batch.values[i], batch.timestamps[i]!);
+  }
+
+  /**
+   * Appends `values[from, to)` without timestamps (`NaN`): a source's records, copied in one loop
+   * instead of one `collect` call each.
+   */
+  collectValues(values: readonly unknown[], from: number, to: number): void {
+    const batch = this.main.batch;
+    const capacity = batch.capacity;
+    const out = batch.values;
+    const timestamps = batch.timestamps;
+    while (from < to) {
+      const start = batch.length;
+      const n = Math.min(to - from, capacity - start);
+      for (let i = 0; i < n; i++) out[start + i] = values[from + i];
+      timestamps.fill(Number.NaN, start, start + n);
+      batch.length = start + n;
+      from += n;
+      if (batch.length === capacity) this.main.flush();
+    }
   }
 
   sideOutput<S>(tag: OutputTag<S>, value: S, timestamp: Timestamp): void {

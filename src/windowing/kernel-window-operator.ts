@@ -58,8 +58,8 @@ export interface KernelWindowSpec<T> {
  * elements to panes and fires windows.
  *
  * The JavaScript side extracts the keys (mapped to f64s) and the fields of a batch into the
- * kernel's input columns — straight into WebAssembly memory — one column at a time, so each user
- * function runs in a tight loop of its own; the kernel takes the whole batch in one call. A batch
+ * kernel's input columns — straight into WebAssembly memory — in one pass over the records, so
+ * each record is read once, while in cache; the kernel takes the whole batch in one call. A batch
  * whose earliest timestamp is past the watermark's reach (the usual case) needs no per-record
  * lateness check; any other goes record by record. A key that is a safe integer other than 0 is
  * its own f64; any other key gets an id below −2^53 — 0 and −0 one id, as they are one key in
@@ -201,36 +201,71 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     }
     const { slide, offset } = this.config;
     if (!(TimeWindow.startWithOffset(earliest, offset, slide) + slide - 1 > this.watermark)) return false;
+    try {
+      this.extract(values, from, n, input);
+    } catch {
+      // Which error, for which record: the first failing key, else the first failing value of the
+      // first field that has one — as one loop per function reports it. (A failing batch may see
+      // its user functions called twice, never a successful one.)
+      this.extractInOrder(values, from, n, input);
+    }
+    this.kernel!.add(input.keys, times, input.columns, 0, n);
+    return true;
+  }
+
+  /**
+   * The keys and field values of records [from, from + n) into the kernel's input columns, in one
+   * pass over the records: each record is read while it is in cache, once.
+   */
+  private extract(values: T[], from: number, n: number, input: KernelInput): void {
     const selector = this.spec.keySelector;
-    const keys = input.keys;
+    const { keys, timestamps, columns } = input;
+    const fields = this.fields;
+    const nFields = fields.length;
+    for (let i = 0; i < n; i++) {
+      const value = values[from + i]!;
+      const key = selector.keyOf(value);
+      if (typeof key === 'number' && key !== 0 && Number.isSafeInteger(key)) keys[i] = key;
+      else {
+        keys[i] = this.idOf(key);
+        if (key === 0) this.noteZero(key, timestamps[i]!);
+      }
+      for (let f = 0; f < nFields; f++) columns[f]![i] = this.columnValue(fields[f]!(value), f);
+    }
+  }
+
+  /** `extract` one function at a time: the keys, then each field; a failure names its record. */
+  private extractInOrder(values: T[], from: number, n: number, input: KernelInput): void {
+    const selector = this.spec.keySelector;
+    const { keys, timestamps, columns } = input;
     let i = 0;
     try {
       for (; i < n; i++) {
         const key = selector.keyOf(values[from + i]!);
-        if (typeof key === 'number' && key !== 0 && Number.isSafeInteger(key)) keys[i] = key;
-        else {
-          keys[i] = this.idOf(key);
-          if (key === 0) this.noteZero(key, times[i]!);
-        }
+        keys[i] = this.idOf(key);
+        if (key === 0) this.noteZero(key, timestamps[i]!);
       }
-      const fields = this.fields;
-      for (let f = 0; f < fields.length; f++) {
-        const field = fields[f]!;
-        const column = input.columns[f]!;
-        const any = this.anyValue[f]!;
-        for (i = 0; i < n; i++) {
-          const x = field(values[from + i]!);
-          if (typeof x === 'number' && (x >= MIN_NORMAL || x <= -MIN_NORMAL || x === 0 || x !== x)) column[i] = x;
-          else if (any) column[i] = this.codeOf(x);
-          else if (typeof x === 'number') column[i] = x;
-          else throw notANumber(this.fieldNames[f]!, x);
-        }
+      for (let f = 0; f < this.fields.length; f++) {
+        const field = this.fields[f]!;
+        for (i = 0; i < n; i++) columns[f]![i] = this.columnValue(field(values[from + i]!), f);
       }
     } catch (cause) {
       throw this.failure(values[from + i], cause);
     }
-    this.kernel!.add(keys, times, input.columns, 0, n);
-    return true;
+  }
+
+  /**
+   * A field's value as the kernel takes it: a number as it is — but, for a field that takes any
+   * value, a subnormal one, which stands for a code — else the value's code (any-value fields) or
+   * an error.
+   */
+  private columnValue(x: unknown, f: number): number {
+    if (typeof x === 'number') {
+      if (!this.anyValue[f]! || x >= MIN_NORMAL || x <= -MIN_NORMAL || x === 0 || x !== x) return x;
+      return this.codeOf(x);
+    }
+    if (this.anyValue[f]!) return this.codeOf(x);
+    throw notANumber(this.fieldNames[f]!, x);
   }
 
   /** Adds records [from, to) one by one, deciding lateness and late firings per record. */

@@ -20,6 +20,9 @@ export class OperatorHarness<I, O> {
       collect: (value, timestamp) => {
         this.output.push({ value, timestamp });
       },
+      collectBatch: (batch) => {
+        for (let i = 0; i < batch.length; i++) this.output.push({ value: batch.values[i]!, timestamp: batch.timestamps[i]! });
+      },
       sideOutput: <S>(tag: OutputTag<S>, value: S) => {
         const list = this.side.get(tag.id) ?? [];
         list.push(value);

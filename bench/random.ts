@@ -1,0 +1,13 @@
+/**
+ * A small seeded PRNG (mulberry32): the same data in every run. Apart from bench/support.ts, which
+ * imports `node:` modules, so that tests in browsers can draw the same way.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
