@@ -1,6 +1,6 @@
 import { BatchBuilder } from '../runtime/batch-builder';
 import type { InputTarget } from '../runtime/operator-output';
-import type { CheckpointBarrier, Timestamp, WasmOptions } from '../types';
+import type { Batch, CheckpointBarrier, Timestamp, WasmOptions } from '../types';
 import type { PartialAggregate, WindowCombiner } from '../windowing/window-combiner';
 import type { PartitionerTarget } from './partitioner';
 
@@ -33,7 +33,7 @@ export class CombinerTarget implements InputTarget {
     return this.combiner.prepare(wasm);
   }
 
-  processBatch(batch: BatchBuilder<unknown>): void {
+  processBatch(batch: Batch<unknown>): void {
     this.combiner.add(batch.values, batch.timestamps, batch.length, this.emit);
     this.send();
   }
