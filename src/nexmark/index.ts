@@ -14,4 +14,5 @@ export { generateEvent, forEachEvent, EventGenerator, bidAt, bidExtra, personAt,
 export { channelName, channelUrl, CHANNELS_NUMBER, HOT_CHANNELS } from './tables';
 export { generateBatch, type AuctionColumns, type BidColumns, type NexmarkBatch, type PersonColumns } from './columnar';
 export { nexmark, nexmarkColumnar, nexmarkSource, nexmarkColumnarSource, type NexmarkColumnarConfig } from './source';
+export { NexmarkKernel, type NexmarkKernelOptions } from './generator-kernel';
 export * from './queries/index';
