@@ -9,6 +9,7 @@ import {
   forEachEvent,
   generateBatch,
   generateEvent,
+  nexmarkColumnar,
   resolveNexmarkConfig,
   type NexmarkBatch,
   type NexmarkConfig,
@@ -101,5 +102,12 @@ describe('Nexmark generator in WebAssembly', () => {
       ),
       { seed: 11, numRuns: 60 },
     );
+  });
+
+  it('feeds the columnar source the same batches as the JavaScript generator', async () => {
+    const config = { seed: 8, events: 50_000, eventsPerBatch: 3000 };
+    const [fast, twin] = await Promise.all([nexmarkColumnar(config).collect(), nexmarkColumnar({ ...config, wasm: false }).collect()]);
+    expect(fast.length).toBe(17);
+    fast.forEach((b, i) => expect(difference(b, twin[i]!), `batch ${i}`).toBeUndefined());
   });
 });
