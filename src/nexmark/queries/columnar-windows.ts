@@ -8,13 +8,14 @@
 // to them is kept between calls).
 import type { Stream } from '../../api/stream';
 import { keyBy } from '../../operators/key-by';
+import { map } from '../../operators/map';
 import { process } from '../../operators/process';
 import type { KeyedProcessContext, KeyedProcessFunction, OnTimerContext, RuntimeContext } from '../../operators/process-function';
 import { watermarks } from '../../operators/watermarks';
 import { ValueStateDescriptor } from '../../state/descriptors';
 import type { ValueState } from '../../state/state';
 import type { Collector } from '../../types';
-import type { NexmarkBatch } from '../columnar';
+import type { BidColumns, NexmarkBatch } from '../columnar';
 import { letters } from '../random';
 import { DEFAULT_OUT_OF_ORDERNESS, type NexmarkQueryOptions } from './common';
 import type { BidRow } from './q0';
@@ -24,6 +25,39 @@ import { Q7_SIZE } from './q7';
 /** Columnar batches with event time: each batch at its largest timestamp, watermarks as `withEventTime`. */
 export function withBatchEventTime(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<NexmarkBatch> {
   return batches.pipe(watermarks({ timestamp: (b: NexmarkBatch) => b.maxTime, outOfOrderness: options.outOfOrderness ?? DEFAULT_OUT_OF_ORDERNESS }));
+}
+
+/**
+ * The bid columns a window query reads, cut to the batch's bids: what crosses the `keyBy` to the
+ * one subtask that keeps the windows — on workers encoded, so no unused column or row goes along.
+ */
+type BidWindowColumns<K extends keyof BidColumns> = Pick<BidColumns, 'length' | K>;
+
+function cut(column: Float64Array, n: number): Float64Array;
+function cut(column: Int32Array, n: number): Int32Array;
+function cut(column: Float64Array | Int32Array, n: number): Float64Array | Int32Array {
+  return column.length === n ? column : column.subarray(0, n);
+}
+
+type Q5Input = BidWindowColumns<'auction' | 'dateTime'>;
+type Q7Input = BidWindowColumns<'auction' | 'bidder' | 'price' | 'dateTime' | 'extraOffset' | 'extraLength'>;
+
+function q5Input(b: NexmarkBatch): Q5Input {
+  const { length, auction, dateTime } = b.bids;
+  return { length, auction: cut(auction, length), dateTime: cut(dateTime, length) };
+}
+
+function q7Input(b: NexmarkBatch): Q7Input {
+  const { length, auction, bidder, price, dateTime, extraOffset, extraLength } = b.bids;
+  return {
+    length,
+    auction: cut(auction, length),
+    bidder: cut(bidder, length),
+    price: cut(price, length),
+    dateTime: cut(dateTime, length),
+    extraOffset: cut(extraOffset, length),
+    extraLength: cut(extraLength, length),
+  };
 }
 
 /** Largest range of ids a pane counts in a dense array before it falls back to a Map. */
@@ -66,7 +100,7 @@ function forEachCount(pane: PaneCounts, f: (id: number, count: number) => void):
   if (pane.sparse !== undefined) for (const [id, n] of pane.sparse) f(id, n);
 }
 
-class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
+class Q5Function implements KeyedProcessFunction<number, Q5Input, Q5Row> {
   /** The panes by start time. */
   private state!: ValueState<Map<number, PaneCounts>>;
 
@@ -74,8 +108,8 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
     this.state = rc.getState(new ValueStateDescriptor<Map<number, PaneCounts>>('q5-panes'));
   }
 
-  processElement(batch: NexmarkBatch, ctx: KeyedProcessContext<number>): void {
-    const { auction, dateTime, length } = batch.bids;
+  processElement(bids: Q5Input, ctx: KeyedProcessContext<number>): void {
+    const { auction, dateTime, length } = bids;
     let panes = this.state.value();
     if (panes === undefined) this.state.update((panes = new Map()));
     const timers = ctx.timerService();
@@ -160,6 +194,7 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
  */
 export function q5Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<Q5Row> {
   return withBatchEventTime(batches, options).pipe(
+    map(q5Input),
     keyBy((): number => 0),
     process(new Q5Function()),
   );
@@ -179,7 +214,7 @@ interface HighestInWindow {
   extraLength: number[];
 }
 
-class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
+class Q7Function implements KeyedProcessFunction<number, Q7Input, BidRow> {
   /** The open windows by start time. */
   private state!: ValueState<Map<number, HighestInWindow>>;
 
@@ -187,8 +222,8 @@ class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
     this.state = rc.getState(new ValueStateDescriptor<Map<number, HighestInWindow>>('q7-windows'));
   }
 
-  processElement(batch: NexmarkBatch, ctx: KeyedProcessContext<number>): void {
-    const { auction, bidder, price, dateTime, extraOffset, extraLength, length } = batch.bids;
+  processElement(bids: Q7Input, ctx: KeyedProcessContext<number>): void {
+    const { auction, bidder, price, dateTime, extraOffset, extraLength, length } = bids;
     let windows = this.state.value();
     if (windows === undefined) this.state.update((windows = new Map()));
     const timers = ctx.timerService();
@@ -246,6 +281,7 @@ class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
  */
 export function q7Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<BidRow> {
   return withBatchEventTime(batches, options).pipe(
+    map(q7Input),
     keyBy((): number => 0),
     process(new Q7Function()),
   );
