@@ -76,6 +76,8 @@
 @inline const EVENT_AUCTION: u8 = 1;
 @inline const EVENT_BID: u8 = 2;
 @inline const TWO_POW_32: f64 = 4294967296.0;
+/** mulberry32's increment: consecutive draws, and consecutive event ids, are this far apart in state. */
+@inline const STEP: u32 = 0x6d2b79f5;
 @inline const INV_TWO_POW_32: f64 = 1.0 / 4294967296.0;
 @inline const INV_65536: f64 = 1.0 / 65536.0;
 
@@ -211,6 +213,7 @@ export function configure(): void {
   states = cfg(C_STATES);
   hotChannels = cfg(C_HOT_CHANNELS);
   channels = cfg(C_CHANNELS);
+  cycle = -1;
 }
 
 /** Room for `rows` events per call; returns EVENTS (the columns move only here). */
@@ -242,23 +245,32 @@ export function lastMaxTime(): f64 {
 
 // ── Draws (src/nexmark/random.ts) ───────────────────────────────────────────────────────────────
 
-/** The k-th draw of the mulberry32 stream at state h (`word`). */
+/** mulberry32's output function: the draw at state s. */
 @inline
-function word(h: u32, k: u32): u32 {
-  const s = h + k * 0x6d2b79f5;
+function mix(s: u32): u32 {
   let t = (s ^ (s >>> 15)) * (1 | s);
   t = (t + (t ^ (t >>> 7)) * (61 | t)) ^ t;
   return t ^ (t >>> 14);
 }
 
+/** The k-th draw of the mulberry32 stream at state h (`word`). */
 @inline
-function eventHash(base: u32, eventId: f64): u32 {
-  const hi: f64 = eventId < TWO_POW_32 ? 0 : Math.floor(eventId / TWO_POW_32);
-  return word(base ^ (<u32><i64>hi * 0x27d4eb2f), <u32><i64>eventId);
+function word(h: u32, k: u32): u32 {
+  return mix(h + k * STEP);
 }
 
-// Divisions by powers of two are written as multiplications by their inverses: the same doubles
-// (scaling by 2^k is exact), without a division's latency.
+/** What an id at or beyond 2^32 mixes into the seed's state (its high part). */
+@inline
+function highMix(eventId: f64): u32 {
+  const hi: f64 = eventId < TWO_POW_32 ? 0 : Math.floor(eventId / TWO_POW_32);
+  return <u32><i64>hi * 0x27d4eb2f;
+}
+
+/** `eventHash`: the state of event `eventId`'s draws, mix((base ^ high) + low · STEP). */
+@inline
+function eventHash(base: u32, eventId: f64): u32 {
+  return word(base ^ highMix(eventId), <u32><i64>eventId);
+}
 
 @inline
 function below(u: u32, bound: f64): f64 {
@@ -442,18 +454,74 @@ function writeAuction(n: i32, lastPerson: f64, lastAuction: f64, h: u32, eventNu
   storeI32(i32Column(15), n, toI32(extraOffset(w8 >>> 16, len)));
 }
 
+// Per cycle of `total` events (Flink's lastBase0PersonId / lastBase0AuctionId at its bids): pure
+// functions of the cycle, so they stay valid from call to call.
+let cycle: f64 = -1;
+let hotAuction: f64 = 0;
+let minAuction: f64 = 0;
+let auctionSpan: f64 = 0;
+let hotBidder: f64 = 0;
+let minBidder: f64 = 0;
+let bidderSpan: f64 = 0;
+
+@inline
+function enterCycle(epoch: f64): void {
+  if (epoch == cycle) return;
+  cycle = epoch;
+  const lastPerson = epoch * pp + pp - 1;
+  const lastAuction = epoch * ap + ap - 1;
+  hotAuction = Math.floor(lastAuction / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO + FIRST_AUCTION_ID;
+  const min = Math.max(lastAuction - inFlight, 0);
+  minAuction = min + FIRST_AUCTION_ID;
+  auctionSpan = lastAuction - min + 1 + AUCTION_ID_LEAD;
+  hotBidder = Math.floor(lastPerson / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1 + FIRST_PERSON_ID;
+  const active = Math.min(lastPerson + 1, activePeople);
+  minBidder = lastPerson + 1 - active + FIRST_PERSON_ID;
+  bidderSpan = active + PERSON_ID_LEAD;
+}
+
+/**
+ * `BidGenerator.nextBid` into row `n` of the bid columns (the cycle entered). Hot or not is a coin
+ * flip per bid, which a branch would mispredict half the time: every draw is made and the values
+ * chosen without one — ids are integers, so cold + 1 · (hot − cold) is hot exactly.
+ */
+@inline
+function writeBid(auction: usize, bidder: usize, bidPrice: usize, dateTime: usize, channel: usize, bidExtraOffset: usize, bidExtraLength: usize, n: i32, h: u32, timestamp: f64): void {
+  const coldAuction = minAuction + below(word(h, 1), auctionSpan);
+  storeF64(auction, n, coldAuction + <f64>((h & 0xffff) >= hotAuctionFrom) * (hotAuction - coldAuction));
+  const coldBidder = minBidder + below(word(h, 2), bidderSpan);
+  storeF64(bidder, n, coldBidder + <f64>(h >>> 16 >= hotBidderFrom) * (hotBidder - coldBidder));
+  storeF64(bidPrice, n, price(word(h, 3)));
+  const w = word(h, 4);
+  storeI32(channel, n, select<i32>(<i32>((w >>> 29) & 3), toI32(hotChannels + below(word(h, 5), channels)), w >= 0x80000000));
+  const len = bidExtraMin + Math.floor(<f64>((w >>> 16) & 0xfff) * bidExtraSpan * (1.0 / 4096.0));
+  storeI32(bidExtraLength, n, toI32(len));
+  storeI32(bidExtraOffset, n, <i32>(<u32><i64>(<f64>(w & 0xffff) * (<f64>POOL_LENGTH - len)) >>> 16));
+  storeF64(dateTime, n, timestamp);
+}
+
 /**
  * Writes events [first, first + count) (count ≤ the reserved rows) and returns the number of bids;
  * `personCount()`, `auctionCount()` and `lastMaxTime()` give the rest. `packed`: each column holds
  * exactly its group's rows, so the columns end to end take `filledBytes()` from EVENTS (one copy
  * takes them all); otherwise every column has `rowCapacity()` rows, and stays where it is from
- * call to call. The loop is `fillBatch`'s, line by line.
+ * call to call. The values are `fillBatch`'s; in order (`outOfOrderGroupSize` 1) the loop goes a
+ * run of bids at a time (`fillInOrder`), else event by event as `fillBatch` does.
  */
 export function fill(first: f64, count: i32, packed: bool): i32 {
   countKinds(first, count);
   const rows = <usize>count;
   if (packed) layoutColumns(rows - <usize>persons - <usize>auctions, <usize>persons, <usize>auctions, rows);
   else layoutColumns(capacity, capacity, capacity, capacity);
+  return groupSize == 1 ? fillInOrder(first, count) : fillOutOfOrder(first, count);
+}
+
+/**
+ * In order: between the persons and auctions at the start of each cycle, a run of bids whose
+ * cycle values are set once, whose kinds are one `memory.fill`, and whose draws' states step by
+ * STEP from id to id instead of being made from the id each time.
+ */
+function fillInOrder(first: f64, count: i32): i32 {
   const kinds = <usize>load<u32>(COLUMN + ((F64_COLUMNS + I32_COLUMNS) << 2));
   const auction = f64Column(0);
   const bidder = f64Column(1);
@@ -463,73 +531,110 @@ export function fill(first: f64, count: i32, packed: bool): i32 {
   const bidExtraOffset = i32Column(1);
   const bidExtraLength = i32Column(2);
   const base = seedState;
-  const inOrder = groupSize == 1;
-  let cycle: f64 = -1;
-  let hotAuction: f64 = 0;
-  let minAuction: f64 = 0;
-  let auctionSpan: f64 = 0;
-  let hotBidder: f64 = 0;
-  let minBidder: f64 = 0;
-  let bidderSpan: f64 = 0;
-  let lastPerson: f64 = 0;
+  const firstBid = pp + ap;
   let eventNumber = firstEventNumber + first;
   let epoch = Math.floor((firstEventId + eventNumber) / total);
   let offset = firstEventId + eventNumber - epoch * total;
-  const stepTime = inOrder && delayUs == Math.floor(delayUs) && Math.abs(delayUs) != Infinity;
+  // With a whole number of µs between events, the timestamp advances by remainders (fillBatch's stepTime).
+  const stepTime = delayUs == Math.floor(delayUs) && Math.abs(delayUs) != Infinity;
   let timeMs = Math.floor((eventNumber * delayUs) / 1000);
   let timeRemUs = eventNumber * delayUs - timeMs * 1000;
   let nb: i32 = 0;
   let np: i32 = 0;
   let na: i32 = 0;
   let max: f64 = -Infinity;
-  for (let i: i32 = 0; i < count; i++, eventNumber++) {
-    let number = eventNumber;
-    let timestamp: f64;
-    if (!inOrder) {
-      number = Math.floor(eventNumber / groupSize) * groupSize + ((eventNumber * 953) % groupSize);
-      epoch = Math.floor((firstEventId + number) / total);
-      offset = firstEventId + number - epoch * total;
-    } else if (i > 0 && ++offset == total) {
+  let i: i32 = 0;
+  while (i < count) {
+    if (offset >= firstBid) {
+      const run = <i32>Math.min(total - offset, <f64>(count - i));
+      enterCycle(epoch);
+      memory.fill(kinds + <usize>i, EVENT_BID, <usize>run);
+      const eventId = firstEventId + eventNumber;
+      // The run's ids share their high part: their states are consecutive multiples of STEP.
+      const stepped = Math.floor(eventId / TWO_POW_32) == Math.floor((eventId + <f64>(run - 1)) / TWO_POW_32);
+      let state: u32 = (base ^ highMix(eventId)) + <u32><i64>eventId * STEP;
+      for (let j: i32 = 0; j < run; j++, i++) {
+        let timestamp: f64;
+        if (stepTime) {
+          if (i > 0 && (timeRemUs += delayUs) >= 1000) {
+            const whole = Math.floor(timeRemUs / 1000);
+            timeMs += whole;
+            timeRemUs -= whole * 1000;
+          }
+          timestamp = baseTime + timeMs;
+        } else {
+          timestamp = baseTime + Math.floor(Math.floor((eventNumber + <f64>j) * delayUs) / 1000);
+        }
+        if (timestamp > max) max = timestamp;
+        const h = stepped ? mix(state) : eventHash(base, eventId + <f64>j);
+        state += STEP;
+        writeBid(auction, bidder, bidPrice, dateTime, channel, bidExtraOffset, bidExtraLength, nb++, h, timestamp);
+      }
+      eventNumber += <f64>run;
+      offset += <f64>run;
+    } else {
+      let timestamp: f64;
+      if (stepTime) {
+        if (i > 0 && (timeRemUs += delayUs) >= 1000) {
+          const whole = Math.floor(timeRemUs / 1000);
+          timeMs += whole;
+          timeRemUs -= whole * 1000;
+        }
+        timestamp = baseTime + timeMs;
+      } else {
+        timestamp = baseTime + Math.floor(Math.floor(eventNumber * delayUs) / 1000);
+      }
+      if (timestamp > max) max = timestamp;
+      const h = eventHash(base, firstEventId + eventNumber);
+      if (offset < pp) {
+        store<u8>(kinds + <usize>i, EVENT_PERSON);
+        writePerson(np++, epoch * pp + offset, h, timestamp);
+      } else {
+        store<u8>(kinds + <usize>i, EVENT_AUCTION);
+        writeAuction(na++, epoch * pp + pp - 1, epoch * ap + offset - pp, h, eventNumber, timestamp);
+      }
+      i++;
+      eventNumber++;
+      offset++;
+    }
+    if (offset == total) {
       offset = 0;
       epoch++;
     }
-    if (stepTime) {
-      if (i > 0 && (timeRemUs += delayUs) >= 1000) {
-        const whole = Math.floor(timeRemUs / 1000);
-        timeMs += whole;
-        timeRemUs -= whole * 1000;
-      }
-      timestamp = baseTime + timeMs;
-    } else {
-      timestamp = baseTime + Math.floor(Math.floor(number * delayUs) / 1000);
-    }
+  }
+  persons = np;
+  auctions = na;
+  maxTime = max;
+  return nb;
+}
+
+/** Out of order: `fillBatch`'s loop, event by event (each event's number permuted within its group). */
+function fillOutOfOrder(first: f64, count: i32): i32 {
+  const kinds = <usize>load<u32>(COLUMN + ((F64_COLUMNS + I32_COLUMNS) << 2));
+  const auction = f64Column(0);
+  const bidder = f64Column(1);
+  const bidPrice = f64Column(2);
+  const dateTime = f64Column(3);
+  const channel = i32Column(0);
+  const bidExtraOffset = i32Column(1);
+  const bidExtraLength = i32Column(2);
+  const base = seedState;
+  let eventNumber = firstEventNumber + first;
+  let nb: i32 = 0;
+  let np: i32 = 0;
+  let na: i32 = 0;
+  let max: f64 = -Infinity;
+  for (let i: i32 = 0; i < count; i++, eventNumber++) {
+    const number = Math.floor(eventNumber / groupSize) * groupSize + ((eventNumber * 953) % groupSize);
+    const epoch = Math.floor((firstEventId + number) / total);
+    const offset = firstEventId + number - epoch * total;
+    const timestamp = baseTime + Math.floor(Math.floor(number * delayUs) / 1000);
     if (timestamp > max) max = timestamp;
     const h = eventHash(base, firstEventId + number);
     if (offset >= pp + ap) {
       store<u8>(kinds + <usize>i, EVENT_BID);
-      if (epoch != cycle) {
-        cycle = epoch;
-        lastPerson = epoch * pp + pp - 1;
-        const lastAuction = epoch * ap + ap - 1;
-        hotAuction = Math.floor(lastAuction / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO + FIRST_AUCTION_ID;
-        const min = Math.max(lastAuction - inFlight, 0);
-        minAuction = min + FIRST_AUCTION_ID;
-        auctionSpan = lastAuction - min + 1 + AUCTION_ID_LEAD;
-        hotBidder = Math.floor(lastPerson / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1 + FIRST_PERSON_ID;
-        const active = Math.min(lastPerson + 1, activePeople);
-        minBidder = lastPerson + 1 - active + FIRST_PERSON_ID;
-        bidderSpan = active + PERSON_ID_LEAD;
-      }
-      storeF64(auction, nb, (h & 0xffff) >= hotAuctionFrom ? hotAuction : minAuction + below(word(h, 1), auctionSpan));
-      storeF64(bidder, nb, h >>> 16 >= hotBidderFrom ? hotBidder : minBidder + below(word(h, 2), bidderSpan));
-      storeF64(bidPrice, nb, price(word(h, 3)));
-      const w = word(h, 4);
-      storeI32(channel, nb, w >= 0x80000000 ? <i32>((w >>> 29) & 3) : toI32(hotChannels + below(word(h, 5), channels)));
-      const len = bidExtraMin + Math.floor(<f64>((w >>> 16) & 0xfff) * bidExtraSpan * (1.0 / 4096.0));
-      storeI32(bidExtraLength, nb, toI32(len));
-      storeI32(bidExtraOffset, nb, <i32>(<u32><i64>(<f64>(w & 0xffff) * (<f64>POOL_LENGTH - len)) >>> 16));
-      storeF64(dateTime, nb, timestamp);
-      nb++;
+      enterCycle(epoch);
+      writeBid(auction, bidder, bidPrice, dateTime, channel, bidExtraOffset, bidExtraLength, nb++, h, timestamp);
     } else if (offset < pp) {
       store<u8>(kinds + <usize>i, EVENT_PERSON);
       writePerson(np++, epoch * pp + offset, h, timestamp);
