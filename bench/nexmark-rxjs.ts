@@ -7,7 +7,7 @@
 // loops, with RxJS carrying one batch per `next`. They show what the columnar speed-up is made of:
 // on a pass-through, RxJS on batches costs what sluice on batches does.
 import { Observable, count, filter, from, groupBy, map, mergeMap, reduce, toArray, type OperatorFunction } from 'rxjs';
-import { EUROS_PER_DOLLAR, EventGenerator, isBid, type Bid, type BidColumns, type NexmarkBatch, type NexmarkEvent, type NexmarkKernel } from '../src/index';
+import { EUROS_PER_DOLLAR, EventGenerator, isBid, q2Selects, type Bid, type BidColumns, type NexmarkBatch, type NexmarkEvent, type NexmarkKernel } from '../src/index';
 import type { OutColumns } from './nexmark-queries';
 
 /** The generator as a synchronous Observable: one object per event, as sluice's object source. */
@@ -47,7 +47,7 @@ export const rxQ2Columnar: OperatorFunction<NexmarkBatch, OutColumns> = (batches
       const auction: number[] = [];
       const price: number[] = [];
       for (let i = 0; i < b.bids.length; i++) {
-        if (b.bids.auction[i]! % 123 === 0) {
+        if (q2Selects(b.bids.auction[i]!)) {
           auction.push(b.bids.auction[i]!);
           price.push(b.bids.price[i]!);
         }
@@ -80,7 +80,7 @@ export const rxQ1: OperatorFunction<NexmarkEvent, BidRow> = (events) =>
 
 export const rxQ2: OperatorFunction<NexmarkEvent, { auction: number; price: number }> = (events) =>
   events.pipe(
-    filter((e): e is Bid => e.kind === 'bid' && e.auction % 123 === 0),
+    filter((e): e is Bid => e.kind === 'bid' && q2Selects(e.auction)),
     map((b) => ({ auction: b.auction, price: b.price })),
   );
 
