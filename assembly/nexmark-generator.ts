@@ -323,6 +323,7 @@ function toI32(x: f64): i32 {
 
 /** Where each column of the current `fill` starts: the f64 columns, the i32 columns, the kinds. */
 const COLUMN: usize = memory.data(<i32>(F64_COLUMNS + I32_COLUMNS + 1) << 2, 16);
+let filledStart: usize = 0;
 let filledEnd: usize = 0;
 
 @inline
@@ -336,8 +337,8 @@ function i32Column(c: usize): usize {
 }
 
 /** Lays the columns out from EVENTS, each with room for its group's rows. */
-function layoutColumns(bidRows: usize, personRows: usize, auctionRows: usize, kindRows: usize): void {
-  let at = EVENTS;
+function layoutColumns(from: usize, bidRows: usize, personRows: usize, auctionRows: usize, kindRows: usize): void {
+  let at = from;
   for (let c: usize = 0; c < F64_COLUMNS; c++) {
     store<u32>(COLUMN + (c << 2), <u32>at);
     at += (c < 4 ? bidRows : c < 6 ? personRows : auctionRows) << 3;
@@ -509,10 +510,20 @@ function writeBid(auction: usize, bidder: usize, bidPrice: usize, dateTime: usiz
  * run of bids at a time (`fillInOrder`), else event by event as `fillBatch` does.
  */
 export function fill(first: f64, count: i32, packed: bool): i32 {
+  return fillAt(first, count, packed ? EVENTS : 0);
+}
+
+/**
+ * `fill`, packed from `at` (a multiple of 8 in memory the wrapper reserved with `reserveBytes`,
+ * room for 69 bytes per event), or unpacked at EVENTS when `at` is 0. The wrapper's ring of
+ * reused batches (`objectReuse`) writes each batch where the ring's cursor is.
+ */
+export function fillAt(first: f64, count: i32, at: usize): i32 {
   countKinds(first, count);
   const rows = <usize>count;
-  if (packed) layoutColumns(rows - <usize>persons - <usize>auctions, <usize>persons, <usize>auctions, rows);
-  else layoutColumns(capacity, capacity, capacity, capacity);
+  if (at != 0) layoutColumns(at, rows - <usize>persons - <usize>auctions, <usize>persons, <usize>auctions, rows);
+  else layoutColumns(EVENTS, capacity, capacity, capacity, capacity);
+  filledStart = at != 0 ? at : EVENTS;
   return groupSize == 1 ? fillInOrder(first, count) : fillOutOfOrder(first, count);
 }
 
@@ -649,7 +660,14 @@ function fillOutOfOrder(first: f64, count: i32): i32 {
   return nb;
 }
 
-/** Bytes from EVENTS to the end of the last `fill`'s kinds. */
+/** Bytes from the last `fill`'s first column to the end of its kinds. */
 export function filledBytes(): usize {
-  return filledEnd - EVENTS;
+  return filledEnd - filledStart;
+}
+
+/** Memory from EVENTS on for `bytes` bytes (the wrapper's ring); returns EVENTS. */
+export function reserveBytes(bytes: usize): usize {
+  layoutTables();
+  ensure(EVENTS + bytes);
+  return EVENTS;
 }

@@ -7,7 +7,7 @@
 // loops, with RxJS carrying one batch per `next`. They show what the columnar speed-up is made of:
 // on a pass-through, RxJS on batches costs what sluice on batches does.
 import { Observable, count, filter, from, groupBy, map, mergeMap, reduce, toArray, type OperatorFunction } from 'rxjs';
-import { EUROS_PER_DOLLAR, EventGenerator, isBid, q2Selects, type Bid, type BidColumns, type NexmarkBatch, type NexmarkEvent, type NexmarkKernel } from '../src/index';
+import { EUROS_PER_DOLLAR, EventGenerator, REUSED_BATCHES_KEPT, isBid, q2Selects, type Bid, type BidColumns, type NexmarkBatch, type NexmarkEvent, type NexmarkKernel } from '../src/index';
 import type { OutColumns } from './nexmark-queries';
 
 /** The generator as a synchronous Observable: one object per event, as sluice's object source. */
@@ -21,11 +21,16 @@ export function nexmarkObservable(kernel: NexmarkKernel): Observable<NexmarkEven
   });
 }
 
-/** The generator as a synchronous Observable of columnar batches, as sluice's columnar source makes them. */
+/**
+ * The generator as a synchronous Observable of columnar batches, as sluice's columnar source makes
+ * them for q0–q2 (`objectReuse`: views of a ring in the kernel's memory, read as they arrive).
+ */
 export function nexmarkBatchObservable(kernel: NexmarkKernel, eventsPerBatch = 4096): Observable<NexmarkBatch> {
   return new Observable<NexmarkBatch>((subscriber) => {
     const end = kernel.config.events;
-    for (let first = 0; first < end && !subscriber.closed; first += eventsPerBatch) subscriber.next(kernel.batch(first, Math.min(eventsPerBatch, end - first)));
+    for (let first = 0; first < end && !subscriber.closed; first += eventsPerBatch) {
+      subscriber.next(kernel.reused(first, Math.min(eventsPerBatch, end - first), REUSED_BATCHES_KEPT));
+    }
     subscriber.complete();
   });
 }

@@ -32,7 +32,8 @@ export default defineJob((env, p: NexmarkJobParams) => {
   };
   const columnar = COLUMNAR[p.query];
   if (p.variant === 'columnar' && columnar?.out === 'columns') {
-    columnar.query(nexmarkColumnar(config, env)).sinkTo({
+    // As in place: object reuse where batches only pass through map into the sink.
+    columnar.query(nexmarkColumnar({ ...config, objectReuse: true }, env)).sinkTo({
       name: 'digest',
       parallel: true,
       write: (batch: Batch<OutColumns>) => {

@@ -33,7 +33,9 @@ interface GeneratorExports {
   reserve(rows: number): number;
   rowCapacity(): number;
   fill(first: number, count: number, packed: boolean): number;
+  fillAt(first: number, count: number, at: number): number;
   filledBytes(): number;
+  reserveBytes(bytes: number): number;
   personCount(): number;
   auctionCount(): number;
   lastMaxTime(): number;
@@ -48,6 +50,9 @@ const wasmUrl = (): URL => new URL('../../build/wasm/nexmark-generator.wasm', im
 /** Columns of the kernel's event area, in its order: f64 columns, then i32, then the kinds. */
 const F64_COLUMNS = 12;
 const I32_COLUMNS = 17;
+
+/** The most bytes an event takes in packed columns: an auction's 6 f64 and 5 i32 columns, and its kind. */
+const MAX_EVENT_BYTES = 6 * 8 + 5 * 4 + 1;
 
 /** Events per call of the object generators' scratch batch. */
 export const SCRATCH_EVENTS = 1024;
@@ -68,6 +73,10 @@ export interface NexmarkKernelOptions {
 export class NexmarkKernel {
   // The JavaScript twin's scratch batch.
   private jsScratch: MutableBatch | undefined;
+  // The ring `reused` writes batches into: [ringStart, ringEnd) of the kernel's memory.
+  private ringStart = 0;
+  private ringEnd = 0;
+  private ringAt = 0;
   // Views of the kernel's unpacked event area for `scratch`, re-made when the memory grows.
   private viewBuffer: ArrayBuffer | undefined;
   private viewCapacity = 0;
@@ -111,6 +120,36 @@ export class NexmarkKernel {
     const bids = x.fill(first, count, true);
     const buffer = x.memory.buffer.slice(base, base + x.filledBytes());
     return packedBatch(buffer, first, count, x.lastMaxTime(), bids, x.personCount(), x.auctionCount());
+  }
+
+  /**
+   * Events `[first, first + count)` in columns over a ring in the kernel's memory, which later
+   * calls overwrite: a batch stays valid for at least `kept` more calls (Flink's object reuse; see
+   * `NexmarkColumnarConfig.objectReuse`). No allocation and no copy per batch. `count` must not
+   * exceed the first call's; use no other method of the same kernel.
+   */
+  reused(first: number, count: number, kept: number): NexmarkBatch {
+    const x = this.exports;
+    if (x === undefined) return generateBatch(this.config, first, count);
+    // Room for the worst case (every event an auction: 69 bytes), 8-aligned.
+    const room = count * MAX_EVENT_BYTES + 8;
+    if (this.ringEnd === 0) {
+      this.ringStart = x.reserveBytes((kept + 1) * room);
+      this.ringEnd = this.ringStart + (kept + 1) * room;
+      this.ringAt = this.ringStart;
+    }
+    if (this.ringEnd - this.ringAt < room) {
+      if (this.ringEnd - this.ringStart < room) throw new RangeError(`nexmark: a batch of ${count} events exceeds the reuse ring`);
+      this.ringAt = this.ringStart;
+    }
+    const at = this.ringAt;
+    const bids = x.fillAt(first, count, at);
+    this.ringAt += (x.filledBytes() + 7) & ~7;
+    const batch = columnsAt(x.memory.buffer, at, bids, x.personCount(), x.auctionCount(), bids, x.personCount(), x.auctionCount(), count);
+    batch.first = first;
+    batch.events = count;
+    batch.maxTime = x.lastMaxTime();
+    return batch;
   }
 
   /** Events `[first, first + count)` in columns that the next call overwrites. */

@@ -22,7 +22,18 @@ export interface NexmarkSourceOptions extends NexmarkConfig {
 export interface NexmarkColumnarConfig extends NexmarkSourceOptions {
   /** Events per `NexmarkBatch` record (default 4096). */
   readonly eventsPerBatch?: number;
+  /**
+   * Flink's `pipeline.object-reuse` (which the Nexmark suite's Flink configuration turns on): the
+   * batches' columns are views of a ring in the generator's memory, overwritten once
+   * `REUSED_BATCHES_KEPT` (64) more batches have been made — no allocation and no copy per
+   * batch. Read a batch when it arrives and copy what you keep: for chains of `map`/`filter`
+   * into a sink, not for `collect()` or an exchange that may queue more batches. Default false.
+   */
+  readonly objectReuse?: boolean;
 }
+
+/** With `objectReuse`, a batch's columns stay valid while this many more batches are made. */
+export const REUSED_BATCHES_KEPT = 64;
 
 /** Events per block of the object source's split among parallel subtasks. */
 const OBJECT_BLOCK = SCRATCH_EVENTS;
@@ -66,7 +77,7 @@ function splitOf(context: SourceContext, c: ResolvedNexmarkConfig, block: number
 
 /** The generator's configuration, without the sources' own options. */
 function generatorConfig(options: NexmarkColumnarConfig): ResolvedNexmarkConfig {
-  const { wasm: _wasm, eventsPerBatch: _eventsPerBatch, ...config } = options;
+  const { wasm: _wasm, eventsPerBatch: _eventsPerBatch, objectReuse: _objectReuse, ...config } = options;
   return resolveNexmarkConfig(config);
 }
 
@@ -118,6 +129,7 @@ export function nexmarkSource(options: NexmarkSourceOptions = {}): Source<Nexmar
 export function nexmarkColumnarSource(options: NexmarkColumnarConfig = {}): Source<NexmarkBatch> {
   const c = generatorConfig(options);
   const perBatch = options.eventsPerBatch ?? 4096;
+  const reuse = options.objectReuse === true;
   if (!Number.isInteger(perBatch) || perBatch <= 0) throw new ConfigurationError(`nexmark: eventsPerBatch must be a positive integer, got ${perBatch}`);
   return {
     name: 'nexmark (columnar)',
@@ -132,7 +144,7 @@ export function nexmarkColumnarSource(options: NexmarkColumnarConfig = {}): Sour
           // scheduler's slices short.
           for (let n = 0; n < Math.min(max, 2) && !split.done; n++) {
             const count = Math.min(perBatch, split.run());
-            const batch = kernel.batch(split.index, count);
+            const batch = reuse ? kernel.reused(split.index, count, REUSED_BATCHES_KEPT) : kernel.batch(split.index, count);
             split.advance(count);
             output.collect(batch, batch.maxTime);
           }

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   NexmarkKernel,
+  REUSED_BATCHES_KEPT,
   forEachEvent,
   generateBatch,
   generateEvent,
@@ -69,6 +70,21 @@ describe('Nexmark generator in WebAssembly', () => {
     }
   });
 
+  it('reuses a ring of batches (object reuse): each equal to a fresh one, intact for REUSED_BATCHES_KEPT more', async () => {
+    const c = resolveNexmarkConfig({ seed: 13 });
+    const wasm = await NexmarkKernel.load(c, { wasm: true });
+    const made: NexmarkBatch[] = [];
+    for (let b = 0; b < 3 * REUSED_BATCHES_KEPT; b++) {
+      made.push(wasm.reused(b * 4096, 4096, REUSED_BATCHES_KEPT));
+      // Every batch made in the last REUSED_BATCHES_KEPT calls is still what it was.
+      for (const k of [b, b - 1, b - Math.floor(REUSED_BATCHES_KEPT / 2), b - REUSED_BATCHES_KEPT]) {
+        if (k >= 0) expect(difference(made[k]!, generateBatch(c, k * 4096, 4096)), `batch ${k} after batch ${b}`).toBeUndefined();
+      }
+    }
+    // A shorter last batch fits too.
+    expect(difference(wasm.reused(10 ** 6, 333, REUSED_BATCHES_KEPT), generateBatch(c, 10 ** 6, 333))).toBeUndefined();
+  });
+
   it('gives the objects of `generateEvent`, event for event', async () => {
     const c = resolveNexmarkConfig({ seed: 42, outOfOrderGroupSize: 37 });
     const wasm = await NexmarkKernel.load(c, { wasm: true });
@@ -109,5 +125,9 @@ describe('Nexmark generator in WebAssembly', () => {
     const [fast, twin] = await Promise.all([nexmarkColumnar(config).collect(), nexmarkColumnar({ ...config, wasm: false }).collect()]);
     expect(fast.length).toBe(17);
     fast.forEach((b, i) => expect(difference(b, twin[i]!), `batch ${i}`).toBeUndefined());
+    // With object reuse, each batch read as it arrives.
+    const seen: Array<string | undefined> = [];
+    await nexmarkColumnar({ ...config, objectReuse: true }).forEach((b) => seen.push(difference(b, twin[seen.length]!)));
+    expect(seen).toEqual(twin.map(() => undefined));
   });
 });
