@@ -351,18 +351,33 @@ function layoutColumns(from: usize, bidRows: usize, personRows: usize, auctionRo
   filledEnd = at + kindRows;
 }
 
+/** Positions in [a, b) that are also in [lo, hi). */
+@inline
+function overlap(a: f64, b: f64, lo: f64, hi: f64): f64 {
+  return Math.max(0, Math.min(b, hi) - Math.max(a, lo));
+}
+
 /** Counts the persons and auctions among events [first, first + count) (into `persons`, `auctions`). */
 function countKinds(first: f64, count: i32): void {
   let np: i32 = 0;
   let na: i32 = 0;
   const eventNumber = firstEventNumber + first;
   if (groupSize == 1) {
-    let offset = firstEventId + eventNumber - Math.floor((firstEventId + eventNumber) / total) * total;
-    for (let i: i32 = 0; i < count; i++) {
-      if (i > 0 && ++offset == total) offset = 0;
-      if (offset < pp) np++;
-      else if (offset < pp + ap) na++;
+    // In order the offsets run from offset round the cycle: whole cycles, then at most two
+    // stretches ([offset, total) and, wrapped, [0, …)), each counted against [0, pp) and [pp, pp + ap).
+    const offset = firstEventId + eventNumber - Math.floor((firstEventId + eventNumber) / total) * total;
+    const cycles = Math.floor(<f64>count / total);
+    const rest = <f64>count - cycles * total;
+    const end = Math.min(total, offset + rest);
+    const wrapped = offset + rest - total;
+    let p = cycles * pp + overlap(offset, end, 0, pp);
+    let a = cycles * ap + overlap(offset, end, pp, pp + ap);
+    if (wrapped > 0) {
+      p += overlap(0, wrapped, 0, pp);
+      a += overlap(0, wrapped, pp, pp + ap);
     }
+    np = <i32>p;
+    na = <i32>a;
   } else {
     for (let i: i32 = 0; i < count; i++) {
       const e = eventNumber + <f64>i;
