@@ -25,7 +25,7 @@ export interface NexmarkColumnarConfig extends NexmarkSourceOptions {
   /**
    * Flink's `pipeline.object-reuse` (which the Nexmark suite's Flink configuration turns on): the
    * batches' columns are views of a ring in the generator's memory, overwritten once
-   * `REUSED_BATCHES_KEPT` (64) more batches have been made — no allocation and no copy per
+   * `REUSED_BATCHES_KEPT` (16) more batches have been made — no allocation and no copy per
    * batch. Read a batch when it arrives and copy what you keep: for chains of `map`/`filter`
    * into a sink, not for `collect()` or an exchange that may queue more batches. Default false.
    */
@@ -33,7 +33,7 @@ export interface NexmarkColumnarConfig extends NexmarkSourceOptions {
 }
 
 /** With `objectReuse`, a batch's columns stay valid while this many more batches are made. */
-export const REUSED_BATCHES_KEPT = 64;
+export const REUSED_BATCHES_KEPT = 16;
 
 /** Events per block of the object source's split among parallel subtasks. */
 const OBJECT_BLOCK = SCRATCH_EVENTS;
