@@ -142,38 +142,28 @@ function ensure(end: usize): void {
   if (needed > 0 && memory.grow(needed) < 0) unreachable();
 }
 
-// Where the wrapper writes the tables (their sizes: the constants above).
+// Where the wrapper writes the tables (their sizes: the constants above), once `config()` has
+// laid them out.
 export function priceTable(): usize {
-  layoutTables();
   return PRICE_HI;
 }
-
 export function leadingSpaces(): usize {
-  layoutTables();
   return LEADING;
 }
-
 export function trailingSpaces(): usize {
-  layoutTables();
   return TRAILING;
 }
-
 export function nameLengths(): usize {
-  layoutTables();
   return NAME_LEN;
 }
-
 export function cityLengths(): usize {
-  layoutTables();
   return CITY_LEN;
 }
-
 export function stateLengths(): usize {
-  layoutTables();
   return STATE_LEN;
 }
 
-/** Where the wrapper writes the configuration (f64 entries C_*). */
+/** Where the wrapper writes the configuration (f64 entries C_*); lays out the tables first. */
 export function config(): usize {
   layoutTables();
   return CONFIG;
