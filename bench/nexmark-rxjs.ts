@@ -1,19 +1,67 @@
 // Nexmark q0, q1, q2, q5 and q7 written idiomatically with RxJS 7, over the same generated
-// events as sluice's versions. RxJS has no event time or watermarks: a window's group completes
-// when the input completes, so results come at the end, as a bounded run's do in sluice.
+// events as sluice's versions — made by the same generator kernel (WebAssembly). RxJS has no event
+// time or watermarks: a window's group completes when the input completes, so results come at
+// the end, as a bounded run's do in sluice.
+//
+// Also q0–q2 on the columnar batches sluice's columnar queries read (`RXJS_COLUMNAR`): the same
+// loops, with RxJS carrying one batch per `next`. They show what the columnar speed-up is made of:
+// on a pass-through, RxJS on batches costs what sluice on batches does.
 import { Observable, count, filter, from, groupBy, map, mergeMap, reduce, toArray, type OperatorFunction } from 'rxjs';
-import { EventGenerator, isBid, type Bid, type NexmarkEvent, type ResolvedNexmarkConfig } from '../src/index';
+import { EUROS_PER_DOLLAR, EventGenerator, REUSED_BATCHES_KEPT, isBid, q2Selects, type Bid, type BidColumns, type NexmarkBatch, type NexmarkEvent, type NexmarkKernel } from '../src/index';
+import type { OutColumns } from './nexmark-queries';
 
 /** The generator as a synchronous Observable: one object per event, as sluice's object source. */
-export function nexmarkObservable(config: ResolvedNexmarkConfig): Observable<NexmarkEvent> {
+export function nexmarkObservable(kernel: NexmarkKernel): Observable<NexmarkEvent> {
   return new Observable<NexmarkEvent>((subscriber) => {
     // The same generator as sluice's object source: columns a scratch batch at a time, one object per event.
-    const generator = new EventGenerator(config);
+    const generator = new EventGenerator(kernel.config, 0, kernel);
     const emit = (e: NexmarkEvent): void => subscriber.next(e);
     while (!subscriber.closed && generator.next(emit, 1024) > 0);
     subscriber.complete();
   });
 }
+
+/**
+ * The generator as a synchronous Observable of columnar batches, as sluice's columnar source makes
+ * them for q0–q2 (`objectReuse`: views of a ring in the kernel's memory, read as they arrive).
+ */
+export function nexmarkBatchObservable(kernel: NexmarkKernel, eventsPerBatch = 4096): Observable<NexmarkBatch> {
+  return new Observable<NexmarkBatch>((subscriber) => {
+    const end = kernel.config.events;
+    for (let first = 0; first < end && !subscriber.closed; first += eventsPerBatch) {
+      subscriber.next(kernel.reused(first, Math.min(eventsPerBatch, end - first), REUSED_BATCHES_KEPT));
+    }
+    subscriber.complete();
+  });
+}
+
+export const rxQ0Columnar: OperatorFunction<NexmarkBatch, OutColumns> = (batches) => batches.pipe(map((b) => b.bids));
+
+export const rxQ1Columnar: OperatorFunction<NexmarkBatch, OutColumns> = (batches) =>
+  batches.pipe(
+    map((b): BidColumns => {
+      const price = new Float64Array(b.bids.length);
+      for (let i = 0; i < price.length; i++) price[i] = EUROS_PER_DOLLAR * b.bids.price[i]!;
+      return { ...b.bids, price };
+    }),
+  );
+
+export const rxQ2Columnar: OperatorFunction<NexmarkBatch, OutColumns> = (batches) =>
+  batches.pipe(
+    map((b): OutColumns => {
+      const auction: number[] = [];
+      const price: number[] = [];
+      for (let i = 0; i < b.bids.length; i++) {
+        if (q2Selects(b.bids.auction[i]!)) {
+          auction.push(b.bids.auction[i]!);
+          price.push(b.bids.price[i]!);
+        }
+      }
+      return { length: auction.length, auction: Float64Array.from(auction), price: Float64Array.from(price) };
+    }),
+  );
+
+export const RXJS_COLUMNAR: Readonly<Record<string, OperatorFunction<NexmarkBatch, OutColumns>>> = { q0: rxQ0Columnar, q1: rxQ1Columnar, q2: rxQ2Columnar };
 
 export interface BidRow {
   auction: number;
@@ -37,7 +85,7 @@ export const rxQ1: OperatorFunction<NexmarkEvent, BidRow> = (events) =>
 
 export const rxQ2: OperatorFunction<NexmarkEvent, { auction: number; price: number }> = (events) =>
   events.pipe(
-    filter((e): e is Bid => e.kind === 'bid' && e.auction % 123 === 0),
+    filter((e): e is Bid => e.kind === 'bid' && q2Selects(e.auction)),
     map((b) => ({ auction: b.auction, price: b.price })),
   );
 

@@ -2,128 +2,83 @@
  * `npm run bench` (last part): Nexmark queries on sluice, against the same queries in RxJS.
  *
  *   npx tsx bench/nexmark.ts [--query q0,q1,q2,q5,q7 | all] [--events N] [--rounds R] [--parallelism P] [--seed S]
- *                            [--variant sluice|columnar|rxjs]   (only that variant: for profiling)
+ *                            [--variant sluice|columnar|rxjs|rxjs-columnar]   (only that variant: for profiling)
  *
  * Per query, every variant runs R times in one process, variants interleaved per round; the table
  * shows the median. Every run's result digest (rows and a checksum of their numbers) must equal
  * the first run's and the other variants', so no line can be fast by computing less. Variants:
  * sluice on event objects (the DataStream API over `nexmark()`), sluice on columnar batches
- * (`nexmarkColumnar()`: q0–q2, q5, q7), and RxJS over an Observable of the same event objects.
- * See bench/README.md.
+ * (`nexmarkColumnar()`: q0–q2, q5, q7), RxJS over an Observable of the same event objects, and
+ * (q0–q2) RxJS over the same columnar batches. All four take their events from the same
+ * generator kernel (WebAssembly).
+ *
+ * `--parallelism P` (P > 1) runs the sluice variants as jobs on P `worker_threads`
+ * (`nodeWorkers()`; the job module is bench/jobs/nexmark-jobs.ts): the sources split the events
+ * among the workers, each worker's sink adds up its digest. Times then include starting the
+ * workers; the start-up of an empty job is measured and shown, and taken out in a second column.
+ * RxJS stays on one thread. See bench/README.md.
  */
 import { lastValueFrom, reduce as rxReduce } from 'rxjs';
 import { machineInfo, median, parseOptions, saveResults } from './support';
-import { RXJS_QUERIES, nexmarkObservable } from './nexmark-rxjs';
-import {
-  StreamEnvironment,
-  nexmark,
-  nexmarkColumnar,
-  q0,
-  q0Columnar,
-  q1,
-  q11,
-  q12,
-  q14,
-  q15,
-  q16,
-  q17,
-  q18,
-  q19,
-  q1Columnar,
-  q2,
-  q20,
-  q21,
-  q22,
-  q2Columnar,
-  q3,
-  q4,
-  q5,
-  q5Columnar,
-  q7,
-  q7Columnar,
-  q8,
-  q9,
-  resolveNexmarkConfig,
-  type NexmarkBatch,
-  type NexmarkEvent,
-  type Stream,
-} from '../src/index';
+import { RXJS_COLUMNAR, RXJS_QUERIES, nexmarkBatchObservable, nexmarkObservable } from './nexmark-rxjs';
+import { COLUMNAR, FLINK_PER_CORE, QUERIES, addColumns, addRow, type Digest } from './nexmark-queries';
+import { DIGEST_CHANNEL, type DigestMessage, type NexmarkJobParams } from './jobs/nexmark-jobs';
+import { NexmarkKernel, StreamEnvironment, nexmark, nexmarkColumnar, resolveNexmarkConfig } from '../src/index';
+import { nodeWorkers } from '../src/node/index';
 
-/**
- * Throughput per core of the Flink Nexmark suite (Flink 1.13, 8 TaskManagers × 1 slot on three
- * 8-core workers, 100 M events): the "Throughput/Cores" column of
- * https://github.com/nexmark/nexmark#benchmark-results — in events per second.
- */
-const FLINK_PER_CORE: Readonly<Record<string, number>> = {
-  q0: 155_020, q1: 157_940, q2: 175_210, q3: 152_120, q4: 34_330, q5: 22_140, q7: 12_330, q8: 146_140, q9: 14_240,
-  q10: 57_810, q11: 39_700, q12: 75_670, q13: 130_730, q14: 161_230, q15: 72_420, q16: 18_650, q17: 116_800,
-  q18: 53_700, q19: 44_040, q20: 18_980, q21: 98_490, q22: 129_960,
-};
-
-type Query = (events: Stream<NexmarkEvent>) => Stream<unknown>;
-const QUERIES: Readonly<Record<string, Query>> = {
-  q0, q1, q2, q3, q4, q5, q7, q8, q9, q11, q12, q14, q15, q16, q17, q18, q19, q20, q21, q22,
-};
-type ColumnarQuery =
-  | { readonly out: 'columns'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<{ length: number; price: Float64Array; auction: Float64Array }> }
-  | { readonly out: 'rows'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<unknown> };
-const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
-  q0: { out: 'columns', query: q0Columnar },
-  q1: { out: 'columns', query: q1Columnar },
-  q2: { out: 'columns', query: q2Columnar },
-  q5: { out: 'rows', query: q5Columnar },
-  q7: { out: 'rows', query: q7Columnar },
-};
 const DEFAULT_QUERIES = 'q0,q1,q2,q5,q7';
-
-/** Rows, and a checksum of the numbers a query's rows carry. */
-interface Digest {
-  rows: number;
-  sum: number;
-}
-
-/** The numeric fields the checksum adds up, where a row has them. */
-interface DigestFields {
-  readonly price?: unknown;
-  readonly num?: unknown;
-  readonly auction?: unknown;
-  readonly bid_count?: unknown;
-  readonly avg?: unknown;
-  readonly total_bids?: unknown;
-}
-
-// Named loads, not a loop over field names: the sink is the same for every variant, and should
-// cost each of them as little as possible.
-function addRow(d: Digest, row: unknown): Digest {
-  d.rows++;
-  if (row !== null && typeof row === 'object') {
-    const r = row as DigestFields;
-    if (typeof r.price === 'number') d.sum += r.price;
-    if (typeof r.num === 'number') d.sum += r.num;
-    if (typeof r.auction === 'number') d.sum += r.auction;
-    if (typeof r.bid_count === 'number') d.sum += r.bid_count;
-    if (typeof r.avg === 'number') d.sum += r.avg;
-    if (typeof r.total_bids === 'number') d.sum += r.total_bids;
-  }
-  return d;
-}
+const JOB = new URL('./jobs/nexmark-jobs.ts', import.meta.url);
 
 interface Variant {
   readonly id: string;
   readonly query: string;
   readonly label: string;
+  /** Runs on workers: its time includes their start-up. */
+  readonly workers: boolean;
   readonly run: () => Promise<Digest>;
 }
 
-function variantsFor(query: string, events: number, seed: number, parallelism: number): Variant[] {
+let runs = 0;
+
+/** Runs the job module on `parallelism` fresh workers and adds up the digests their sinks post. */
+async function onWorkers(parallelism: number, params: Omit<NexmarkJobParams, 'run'>): Promise<Digest> {
+  const run = `${params.query}/${params.variant}/${++runs}`;
+  const channel = new BroadcastChannel(DIGEST_CHANNEL);
+  const total: Digest = { rows: 0, sum: 0 };
+  let received = 0;
+  const all = new Promise<void>((resolve) => {
+    channel.onmessage = (event: MessageEvent<DigestMessage>) => {
+      if (event.data.run !== run) return;
+      total.rows += event.data.rows;
+      total.sum += event.data.sum;
+      if (++received === parallelism) resolve();
+    };
+  });
+  try {
+    const job = await new StreamEnvironment({ parallelism, workers: nodeWorkers() }).executeJob(JOB, { ...params, run } satisfies NexmarkJobParams);
+    const result = await job.done;
+    if (result.status !== 'finished') throw new Error(`${run}: the job ended ${result.status}`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${run}: ${received} of ${parallelism} digests`)), 10_000)))]);
+    clearTimeout(timer);
+    return total;
+  } finally {
+    channel.close();
+  }
+}
+
+function variantsFor(query: string, events: number, seed: number, parallelism: number, kernel: NexmarkKernel, batchKernel: NexmarkKernel): Variant[] {
   const config = { events, seed };
-  const env = (): StreamEnvironment => new StreamEnvironment({ parallelism });
+  const env = (): StreamEnvironment => new StreamEnvironment();
+  const workers = parallelism > 1;
   const out: Variant[] = [
     {
       id: `${query}/sluice`,
       query,
-      label: 'sluice, event objects',
+      label: workers ? `sluice, event objects, ${parallelism} workers` : 'sluice, event objects',
+      workers,
       run: async () => {
+        if (workers) return onWorkers(parallelism, { query, variant: 'sluice', events, seed });
         const d: Digest = { rows: 0, sum: 0 };
         await QUERIES[query]!(nexmark(config, env())).forEach((row) => addRow(d, row));
         return d;
@@ -135,19 +90,16 @@ function variantsFor(query: string, events: number, seed: number, parallelism: n
     out.push({
       id: `${query}/columnar`,
       query,
-      label: 'sluice, columnar batches',
+      label: workers ? `sluice, columnar batches, ${parallelism} workers` : 'sluice, columnar batches',
+      workers,
       run: async () => {
+        if (workers) return onWorkers(parallelism, { query, variant: 'columnar', events, seed });
         const d: Digest = { rows: 0, sum: 0 };
-        const batches = nexmarkColumnar(config, env());
-        if (columnar.out === 'rows') {
-          await columnar.query(batches).forEach((row) => addRow(d, row));
-          return d;
-        }
-        await columnar.query(batches).forEach((cols) => {
-          d.rows += cols.length;
-          // The same checksum as addRow's, column by column: price (q0 and q1 rows have no num), auction.
-          for (let i = 0; i < cols.length; i++) d.sum += cols.price[i]! + cols.auction[i]!;
-        });
+        // Flink's object reuse (the Nexmark suite's Flink configuration turns it on) where the batches
+        // only pass through map/filter into the sink; q5 and q7 queue them at a keyBy.
+        const batches = nexmarkColumnar({ ...config, objectReuse: columnar.out === 'columns' }, env());
+        if (columnar.out === 'rows') await columnar.query(batches).forEach((row) => addRow(d, row));
+        else await columnar.query(batches).forEach((cols) => addColumns(d, cols));
         return d;
       },
     });
@@ -158,7 +110,18 @@ function variantsFor(query: string, events: number, seed: number, parallelism: n
       id: `${query}/rxjs`,
       query,
       label: 'RxJS, event objects',
-      run: () => lastValueFrom(nexmarkObservable(resolveNexmarkConfig(config)).pipe(rx, rxReduce(addRow, { rows: 0, sum: 0 }))),
+      workers: false,
+      run: () => lastValueFrom(nexmarkObservable(kernel).pipe(rx, rxReduce(addRow, { rows: 0, sum: 0 }))),
+    });
+  }
+  const rxColumnar = RXJS_COLUMNAR[query];
+  if (rxColumnar !== undefined) {
+    out.push({
+      id: `${query}/rxjs-columnar`,
+      query,
+      label: 'RxJS, columnar batches',
+      workers: false,
+      run: () => lastValueFrom(nexmarkBatchObservable(batchKernel).pipe(rxColumnar, rxReduce(addColumns, { rows: 0, sum: 0 }))),
     });
   }
   return out;
@@ -207,7 +170,7 @@ async function measure(v: Variant): Promise<{ sample: Sample; digest: Digest }> 
 }
 
 async function main(): Promise<void> {
-  const usage = 'npx tsx bench/nexmark.ts [--query q0,q5 | all] [--events N] [--rounds R] [--parallelism P] [--seed S] [--variant sluice|columnar|rxjs]';
+  const usage = 'npx tsx bench/nexmark.ts [--query q0,q5 | all] [--events N] [--rounds R] [--parallelism P] [--seed S] [--variant sluice|columnar|rxjs|rxjs-columnar]';
   const opts = parseOptions(process.argv.slice(2), { events: 2_000_000, rounds: 3, parallelism: 1, seed: 1 }, usage, ['query', 'variant']);
   const { events, rounds, parallelism, seed } = opts;
   const queryArg = opts.query ?? DEFAULT_QUERIES;
@@ -217,11 +180,26 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   console.error(`nexmark bench: ${queries.join(', ')}; ${events.toLocaleString('en-US')} events, ${rounds} rounds, parallelism ${parallelism}`);
   console.error(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
-  if (parallelism > 1) console.error(`note: the jobs are built in place, so their ${parallelism} subtasks per operator run interleaved on this thread`);
+  // The kernels the RxJS variants' Observables draw from (sluice's sources load their own).
+  const kernel = await NexmarkKernel.load(resolveNexmarkConfig({ events, seed }));
+  const batchKernel = await NexmarkKernel.load(resolveNexmarkConfig({ events, seed }));
+  console.error(`generator: ${kernel.usesWasm ? 'WebAssembly' : 'JavaScript (WebAssembly unavailable)'}`);
+  let startupMs = 0;
+  if (parallelism > 1) {
+    console.error(`sluice variants run on ${parallelism} worker_threads (nodeWorkers()); RxJS on this thread`);
+    const empty: number[] = [];
+    for (let r = 0; r < Math.max(3, rounds); r++) {
+      const t0 = performance.now();
+      await onWorkers(parallelism, { query: 'q0', variant: 'columnar', events: 0, seed });
+      empty.push(performance.now() - t0);
+    }
+    startupMs = median(empty);
+    console.error(`start-up of an empty job on ${parallelism} workers: ${startupMs.toFixed(0)} ms (median of ${empty.length}), included in events/s`);
+  }
 
   const results = [];
   for (const query of queries) {
-    const variants = variantsFor(query, events, seed, parallelism).filter((v) => opts.variant === undefined || v.id.endsWith(`/${opts.variant}`));
+    const variants = variantsFor(query, events, seed, parallelism, kernel, batchKernel).filter((v) => opts.variant === undefined || v.id.endsWith(`/${opts.variant}`));
     const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
     let reference: Digest | undefined;
     for (let round = 0; round < rounds; round++) {
@@ -244,14 +222,18 @@ async function main(): Promise<void> {
     for (const v of variants) {
       const s = samples.get(v.id)!;
       const perSecond = eps(v.id);
+      const wallMs = median(s.map((x) => x.wallMs));
       results.push({
         id: v.id,
         query,
         variant: v.label,
         eventsPerSecond: Math.round(perSecond),
+        // Only where the run clearly outlasts the start-up: the difference of two noisy times otherwise.
+        eventsPerSecondWithoutStartup: v.workers && wallMs > 1.25 * startupMs ? Math.round(events / ((wallMs - startupMs) / 1000)) : undefined,
         eventsPerCpuSecond: Math.round(events / (median(s.map((x) => x.cpuMs)) / 1000)),
         vsRxjs: samples.has(rxId) && v.id !== rxId ? perSecond / eps(rxId) : undefined,
-        vsFlinkPerCore: FLINK_PER_CORE[query] === undefined ? undefined : perSecond / FLINK_PER_CORE[query],
+        // Per core: a run on P workers has P cores.
+        vsFlinkPerCore: FLINK_PER_CORE[query] === undefined ? undefined : perSecond / (v.workers ? parallelism : 1) / FLINK_PER_CORE[query],
         peakRssDeltaMB: Math.max(...s.map((x) => x.peakRssDeltaMB)),
         peakHeapDeltaMB: Math.max(...s.map((x) => x.peakHeapDeltaMB)),
         roundsMs: s.map((x) => Math.round(x.wallMs)),
@@ -265,11 +247,12 @@ async function main(): Promise<void> {
   const table = [
     `Nexmark, ${events.toLocaleString('en-US')} events (seed ${seed}), median of ${rounds} rounds; ${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${machine.loadAverage[0]}`,
     '',
-    '| query | variant | events/s | events/CPU-s | vs RxJS | vs Flink per core | peak RSS Δ | peak heap Δ | rows |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+    `| query | variant | events/s |${parallelism > 1 ? ' events/s without start-up |' : ''} events/CPU-s | vs RxJS | vs Flink per core | peak RSS Δ | peak heap Δ | rows |`,
+    `|---|---|--:|${parallelism > 1 ? '--:|' : ''}--:|--:|--:|--:|--:|--:|`,
     ...results.map(
       (r) =>
-        `| ${r.query} | ${r.variant} | ${fmt(r.eventsPerSecond)} | ${fmt(r.eventsPerCpuSecond)} | ${ratio(r.vsRxjs)} | ` +
+        `| ${r.query} | ${r.variant} | ${fmt(r.eventsPerSecond)} |${parallelism > 1 ? ` ${r.eventsPerSecondWithoutStartup === undefined ? '' : fmt(r.eventsPerSecondWithoutStartup)} |` : ''} ` +
+        `${fmt(r.eventsPerCpuSecond)} | ${ratio(r.vsRxjs)} | ` +
         `${r.variant.startsWith('RxJS') ? '' : ratio(r.vsFlinkPerCore)} | ${r.peakRssDeltaMB} MB | ${r.peakHeapDeltaMB} MB | ${fmt(r.rows)} |`,
     ),
   ].join('\n');
@@ -279,6 +262,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     params: { queries, events, rounds, parallelism, seed },
+    workerStartupMs: parallelism > 1 ? Math.round(startupMs) : undefined,
     flinkPerCore: FLINK_PER_CORE,
     results,
     markdown: table,

@@ -97,7 +97,7 @@ export interface NexmarkBatch {
   readonly auctions: AuctionColumns;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type TypedColumn = Float64Array | Int32Array | Uint32Array;
 
 /**
@@ -214,6 +214,30 @@ export function allocateBatch(c: ResolvedNexmarkConfig, capacity: number): Mutab
   };
 }
 
+/** Values `fillBatch` (and its WebAssembly twin) derive from the configuration once per call. */
+export interface DerivedConstants {
+  /** A bid's auction is hot when 16 random bits are at least this (nextInt(ratio) > 0: b ≥ 65536 / ratio). */
+  readonly hotAuctionFrom: number;
+  readonly hotBidderFrom: number;
+  /** nextExtra for bids: a fixed size, so a fixed range of lengths [min, min + span). */
+  readonly bidExtraMin: number;
+  readonly bidExtraSpan: number;
+  /** nextAuctionLengthMs: events until numInFlightAuctions more auctions have been created. */
+  readonly eventsForAuctions: number;
+}
+
+export function derivedConstants(c: ResolvedNexmarkConfig): DerivedConstants {
+  const bidDesired = Math.max(0, c.avgBidByteSize - BID_FIXED_SIZE);
+  const bidDelta = c.avgBidByteSize < BID_FIXED_SIZE ? 0 : Math.round(bidDesired * 0.2);
+  return {
+    hotAuctionFrom: Math.ceil(65536 / c.hotAuctionRatio),
+    hotBidderFrom: Math.ceil(65536 / c.hotBiddersRatio),
+    bidExtraMin: bidDesired - bidDelta,
+    bidExtraSpan: 2 * bidDelta,
+    eventsForAuctions: Math.floor((c.numInFlightAuctions * c.totalProportion) / Math.max(c.auctionProportion, 1)),
+  };
+}
+
 /**
  * Writes events `[first, first + count)` into `batch` (its columns grow as needed). Event `index`
  * is a pure function of the configuration and `index`.
@@ -240,14 +264,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
   const ap = c.auctionProportion;
   const inFlight = c.numInFlightAuctions;
   const activePeople = c.numActivePeople;
-  // nextInt(ratio) > 0 for 16 random bits b: b ≥ 65536 / ratio.
-  const hotAuctionFrom = Math.ceil(65536 / c.hotAuctionRatio);
-  const hotBidderFrom = Math.ceil(65536 / c.hotBiddersRatio);
-  // nextExtra for bids: a fixed size, so a fixed range of lengths.
-  const bidDesired = Math.max(0, c.avgBidByteSize - BID_FIXED_SIZE);
-  const bidDelta = c.avgBidByteSize < BID_FIXED_SIZE ? 0 : Math.round(bidDesired * 0.2);
-  const bidExtraMin = bidDesired - bidDelta;
-  const bidExtraSpan = 2 * bidDelta;
+  const { hotAuctionFrom, hotBidderFrom, bidExtraMin, bidExtraSpan, eventsForAuctions } = derivedConstants(c);
   const kinds = batch.kinds;
   const bids = batch.bids;
   const { auction, bidder, price: bidPrice, dateTime, channel, extraOffset: bidExtraOffset, extraLength: bidExtraLength } = bids;
@@ -329,7 +346,7 @@ export function fillBatch(c: ResolvedNexmarkConfig, first: number, count: number
       writePerson(c, batch, epoch * pp + offset, h, timestamp);
     } else {
       kinds[i] = EVENT_AUCTION;
-      writeAuction(c, batch, epoch * pp + pp - 1, epoch * ap + offset - pp, h, number, timestamp);
+      writeAuction(c, batch, epoch * pp + pp - 1, epoch * ap + offset - pp, h, number, timestamp, eventsForAuctions);
     }
   }
   bids.length = nb;
@@ -374,6 +391,7 @@ function writeAuction(
   h: number,
   eventNumber: number,
   timestamp: number,
+  eventsForAuctions: number,
 ): void {
   let a = batch.auctions;
   if (a.length === a.id.length) a = batch.auctions = grow(a, allocateAuctionColumns, a.length);
@@ -394,8 +412,7 @@ function writeAuction(
   const initialBid = price(word(h, 3));
   a.initialBid[n] = initialBid;
   // nextAuctionLengthMs: on average until numInFlightAuctions more auctions have been created.
-  const numEventsForAuctions = Math.floor((c.numInFlightAuctions * c.totalProportion) / Math.max(c.auctionProportion, 1));
-  const horizonMs = timestampForEvent(c, eventNumber + numEventsForAuctions) - timestamp;
+  const horizonMs = timestampForEvent(c, eventNumber + eventsForAuctions) - timestamp;
   a.expires[n] = timestamp + 1 + below(word(h, 4), Math.max(horizonMs * 2, 1));
   const itemName = textSlice(word(h, 5), 20);
   const description = textSlice(word(h, 6), 100);

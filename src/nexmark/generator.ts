@@ -14,6 +14,7 @@ import {
   type NexmarkBatch,
   type PersonColumns,
 } from './columnar';
+import { NexmarkKernel, SCRATCH_EVENTS } from './generator-kernel';
 import { letters, textOf } from './random';
 import { NAMES, US_CITIES, US_STATES, channelNameTable, channelUrlTable } from './tables';
 
@@ -91,31 +92,27 @@ export function forEachEvent(batch: NexmarkBatch, emit: (e: NexmarkEvent) => voi
   }
 }
 
-/** Events per scratch batch of the object generators. */
-const SCRATCH_EVENTS = 1024;
-
 /**
- * Generates events as objects, a scratch batch at a time: `next(emit, max)` passes up to `max`
- * events, in stream order, to `emit` and returns how many it made. The object source and the RxJS
- * benchmark's Observable both use it.
+ * Generates events as objects, a scratch batch of columns at a time: `next(emit, max)` passes up
+ * to `max` events, in stream order, to `emit` and returns how many it made. The object source and
+ * the RxJS benchmark's Observable both use it. `kernel` writes the columns (by default the
+ * JavaScript twin; `await NexmarkKernel.load(config)` for WebAssembly) and may be swapped between
+ * calls: every kernel writes the same events.
  */
 export class EventGenerator {
-  private readonly scratch: MutableBatch;
-
   constructor(
     private readonly config: ResolvedNexmarkConfig,
     /** Index of the next event. */
     public index = 0,
-  ) {
-    this.scratch = allocateBatch(config, SCRATCH_EVENTS);
-  }
+    public kernel: NexmarkKernel = NexmarkKernel.js(config),
+  ) {}
 
   next(emit: (e: NexmarkEvent) => void, max: number): number {
     const count = Math.min(max, SCRATCH_EVENTS, this.config.events - this.index);
     if (count <= 0) return 0;
-    fillBatch(this.config, this.index, count, this.scratch);
+    const batch = this.kernel.scratch(this.index, count);
     this.index += count;
-    forEachEvent(this.scratch, emit);
+    forEachEvent(batch, emit);
     return count;
   }
 }

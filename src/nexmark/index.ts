@@ -13,5 +13,6 @@ export {
 export { generateEvent, forEachEvent, EventGenerator, bidAt, bidExtra, personAt, auctionAt } from './generator';
 export { channelName, channelUrl, CHANNELS_NUMBER, HOT_CHANNELS } from './tables';
 export { generateBatch, type AuctionColumns, type BidColumns, type NexmarkBatch, type PersonColumns } from './columnar';
-export { nexmark, nexmarkColumnar, nexmarkSource, nexmarkColumnarSource, type NexmarkColumnarConfig } from './source';
+export { nexmark, nexmarkColumnar, nexmarkSource, nexmarkColumnarSource, type NexmarkColumnarConfig, type NexmarkSourceOptions, REUSED_BATCHES_KEPT } from './source';
+export { NexmarkKernel, type NexmarkKernelOptions } from './generator-kernel';
 export * from './queries/index';

@@ -51,8 +51,10 @@ export function pick16(bits16: number, n: number): number {
 // 8 KB table (it stays in L1 next to the columns being written) times a short series (e^y for
 // y < 0.0135 to the fourth power; relative error < 4e-12), instead of Math.pow, which costs more
 // than all the rest of a bid.
-const PRICE_HI = Float64Array.from({ length: 1 << 10 }, (_, i) => Math.pow(10, (6 * i) / 1024) * 100);
-const LO_SCALE = (6 * Math.LN10) / 4294967296;
+/** @internal The table of 10^(6·hi/2^10) · 100; the WebAssembly generator gets a copy (Math.pow's doubles). */
+export const PRICE_HI = Float64Array.from({ length: 1 << 10 }, (_, i) => Math.pow(10, (6 * i) / 1024) * 100);
+/** @internal */
+export const LO_SCALE = (6 * Math.LN10) / 4294967296;
 
 /** Nexmark's `PriceGenerator.nextPrice` from a 32-bit draw: round(10^(6u) · 100) cents — $1 to $1M, log-uniform. */
 export function price(u32: number): number {
@@ -89,8 +91,10 @@ export const TEXT = makePool(0x5eed_0002, true);
 
 // Spaces starting at each position of TEXT and ending just before it: `nextString` trims its
 // result, and the trimmed length counts towards the event's size (and so its `extra`).
-const LEADING_SPACES = new Uint8Array(POOL_LENGTH + 1);
-const TRAILING_SPACES = new Uint8Array(POOL_LENGTH + 1);
+/** @internal Also copied into the WebAssembly generator. */
+export const LEADING_SPACES = new Uint8Array(POOL_LENGTH + 1);
+/** @internal */
+export const TRAILING_SPACES = new Uint8Array(POOL_LENGTH + 1);
 for (let i = POOL_LENGTH - 1; i >= 0; i--) LEADING_SPACES[i] = TEXT.charCodeAt(i) === 32 ? Math.min(255, LEADING_SPACES[i + 1]! + 1) : 0;
 for (let i = 1; i <= POOL_LENGTH; i++) TRAILING_SPACES[i] = TEXT.charCodeAt(i - 1) === 32 ? Math.min(255, TRAILING_SPACES[i - 1]! + 1) : 0;
 

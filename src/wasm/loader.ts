@@ -14,6 +14,14 @@ export async function instantiateKernel(url: () => URL, module?: WebAssembly.Mod
   return instance;
 }
 
+/**
+ * Compiles a kernel once, for callers that instantiate it many times (one instance per source
+ * reader): instances of one module share its compiled — and, once hot, optimized — code.
+ */
+export async function compileKernel(url: () => URL): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(await readBytes(url()));
+}
+
 interface NodeFs {
   readFileSync(path: URL): Uint8Array;
 }

@@ -2,15 +2,20 @@
 // loops over a batch's bid columns. Event time comes from each batch's largest timestamp, with
 // the same bounded-out-of-orderness watermarks; a keyed process function on one key keeps the
 // windows' panes and fires them with event-time timers, dropping bids whose windows have all
-// fired (Flink's late elements, allowed lateness 0). The panes live on the function instance,
-// not in keyed state: like the window kernel, these queries cannot be checkpointed yet.
+// fired (Flink's late elements, allowed lateness 0). The panes are the one key's value state —
+// plain objects and typed arrays, read once per batch — so checkpoints and savepoints hold them
+// (the heap backend encodes a value before a touch during a snapshot, which is why no reference
+// to them is kept between calls).
 import type { Stream } from '../../api/stream';
 import { keyBy } from '../../operators/key-by';
+import { map } from '../../operators/map';
 import { process } from '../../operators/process';
-import type { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../operators/process-function';
+import type { KeyedProcessContext, KeyedProcessFunction, OnTimerContext, RuntimeContext } from '../../operators/process-function';
 import { watermarks } from '../../operators/watermarks';
+import { ValueStateDescriptor } from '../../state/descriptors';
+import type { ValueState } from '../../state/state';
 import type { Collector } from '../../types';
-import type { NexmarkBatch } from '../columnar';
+import type { BidColumns, NexmarkBatch } from '../columnar';
 import { letters } from '../random';
 import { DEFAULT_OUT_OF_ORDERNESS, type NexmarkQueryOptions } from './common';
 import type { BidRow } from './q0';
@@ -22,64 +27,99 @@ export function withBatchEventTime(batches: Stream<NexmarkBatch>, options: Nexma
   return batches.pipe(watermarks({ timestamp: (b: NexmarkBatch) => b.maxTime, outOfOrderness: options.outOfOrderness ?? DEFAULT_OUT_OF_ORDERNESS }));
 }
 
+/**
+ * The bid columns a window query reads, cut to the batch's bids: what crosses the `keyBy` to the
+ * one subtask that keeps the windows — on workers encoded, so no unused column or row goes along.
+ */
+type BidWindowColumns<K extends keyof BidColumns> = Pick<BidColumns, 'length' | K>;
+
+function cut(column: Float64Array, n: number): Float64Array;
+function cut(column: Int32Array, n: number): Int32Array;
+function cut(column: Float64Array | Int32Array, n: number): Float64Array | Int32Array {
+  return column.length === n ? column : column.subarray(0, n);
+}
+
+type Q5Input = BidWindowColumns<'auction' | 'dateTime'>;
+type Q7Input = BidWindowColumns<'auction' | 'bidder' | 'price' | 'dateTime' | 'extraOffset' | 'extraLength'>;
+
+function q5Input(b: NexmarkBatch): Q5Input {
+  const { length, auction, dateTime } = b.bids;
+  return { length, auction: cut(auction, length), dateTime: cut(dateTime, length) };
+}
+
+function q7Input(b: NexmarkBatch): Q7Input {
+  const { length, auction, bidder, price, dateTime, extraOffset, extraLength } = b.bids;
+  return {
+    length,
+    auction: cut(auction, length),
+    bidder: cut(bidder, length),
+    price: cut(price, length),
+    dateTime: cut(dateTime, length),
+    extraOffset: cut(extraOffset, length),
+    extraLength: cut(extraLength, length),
+  };
+}
+
 /** Largest range of ids a pane counts in a dense array before it falls back to a Map. */
 const DENSE_RANGE = 1 << 16;
 
-/** Bids per auction in one pane (Q5_SLIDE ms): a dense array over the ids seen, or a Map if they spread. */
-class PaneCounts {
-  base = 0;
-  counts = new Float64Array(0);
+/**
+ * Bids per auction in one pane (Q5_SLIDE ms): a dense array over the ids seen, `counts[id - base]`,
+ * or a Map once they spread. Plain data: it is keyed state.
+ */
+interface PaneCounts {
+  base: number;
+  counts: Float64Array;
   sparse: Map<number, number> | undefined;
-
-  add(id: number): void {
-    const i = id - this.base;
-    if (i >= 0 && i < this.counts.length && (i | 0) === i) this.counts[i]!++;
-    else this.addSlow(id);
-  }
-
-  private addSlow(id: number): void {
-    if (this.sparse === undefined && Number.isInteger(id)) {
-      const empty = this.counts.length === 0;
-      const lo = empty ? id : Math.min(this.base, id);
-      const hi = empty ? id + 1 : Math.max(this.base + this.counts.length, id + 1);
-      if (hi - lo <= DENSE_RANGE) {
-        // Room for ids a little ahead: auction ids grow.
-        const counts = new Float64Array(Math.min(DENSE_RANGE, Math.max(64, (hi - lo) * 2)));
-        if (!empty) counts.set(this.counts, this.base - lo);
-        this.base = lo;
-        this.counts = counts;
-        this.counts[id - lo]!++;
-        return;
-      }
-      this.sparse = new Map();
-      for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) this.sparse.set(this.base + i, this.counts[i]!);
-      this.counts = new Float64Array(0);
-    }
-    this.sparse ??= new Map();
-    this.sparse.set(id, (this.sparse.get(id) ?? 0) + 1);
-  }
-
-  forEach(f: (id: number, count: number) => void): void {
-    for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) f(this.base + i, this.counts[i]!);
-    if (this.sparse !== undefined) for (const [id, n] of this.sparse) f(id, n);
-  }
 }
 
-class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
-  private panes!: Map<number, PaneCounts>;
+function addToPane(pane: PaneCounts, id: number): void {
+  if (pane.sparse === undefined && Number.isInteger(id)) {
+    const empty = pane.counts.length === 0;
+    const lo = empty ? id : Math.min(pane.base, id);
+    const hi = empty ? id + 1 : Math.max(pane.base + pane.counts.length, id + 1);
+    if (hi - lo <= DENSE_RANGE) {
+      // Room for ids a little ahead: auction ids grow.
+      const counts = new Float64Array(Math.min(DENSE_RANGE, Math.max(64, (hi - lo) * 2)));
+      if (!empty) counts.set(pane.counts, pane.base - lo);
+      pane.base = lo;
+      pane.counts = counts;
+      pane.counts[id - lo]!++;
+      return;
+    }
+    pane.sparse = new Map();
+    for (let i = 0; i < pane.counts.length; i++) if (pane.counts[i]! > 0) pane.sparse.set(pane.base + i, pane.counts[i]!);
+    pane.counts = new Float64Array(0);
+  }
+  pane.sparse ??= new Map();
+  pane.sparse.set(id, (pane.sparse.get(id) ?? 0) + 1);
+}
 
-  open(): void {
-    this.panes = new Map();
+function forEachCount(pane: PaneCounts, f: (id: number, count: number) => void): void {
+  for (let i = 0; i < pane.counts.length; i++) if (pane.counts[i]! > 0) f(pane.base + i, pane.counts[i]!);
+  if (pane.sparse !== undefined) for (const [id, n] of pane.sparse) f(id, n);
+}
+
+class Q5Function implements KeyedProcessFunction<number, Q5Input, Q5Row> {
+  /** The panes by start time. */
+  private state!: ValueState<Map<number, PaneCounts>>;
+
+  open(rc: RuntimeContext): void {
+    this.state = rc.getState(new ValueStateDescriptor<Map<number, PaneCounts>>('q5-panes'));
   }
 
-  processElement(batch: NexmarkBatch, ctx: KeyedProcessContext<number>): void {
-    const { auction, dateTime, length } = batch.bids;
+  processElement(bids: Q5Input, ctx: KeyedProcessContext<number>): void {
+    const { auction, dateTime, length } = bids;
+    let panes = this.state.value();
+    if (panes === undefined) this.state.update((panes = new Map()));
     const timers = ctx.timerService();
     const watermark = timers.currentWatermark();
     // The current pane [start, start + Q5_SLIDE): consecutive bids mostly share it. (Floor
     // division, not %: timestamps are beyond 32 bits, where % is a call to fmod.)
     let start = Number.NaN;
     let pane: PaneCounts | undefined;
+    let counts: Float64Array = new Float64Array(0);
+    let base = 0;
     for (let i = 0; i < length; i++) {
       const ts = dateTime[i]!;
       if (!(ts >= start && ts < start + Q5_SLIDE)) {
@@ -87,27 +127,37 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
         // Every window of the bid ends by s + Q5_SIZE: if that one has fired, the bid is late.
         if (s + Q5_SIZE - 1 <= watermark) continue;
         start = s;
-        pane = this.panes.get(s);
+        pane = panes.get(s);
         if (pane === undefined) {
-          this.panes.set(start, (pane = new PaneCounts()));
+          panes.set(start, (pane = { base: 0, counts: new Float64Array(0), sparse: undefined }));
           // The windows holding this pane end at s + Q5_SLIDE, …, s + Q5_SIZE.
           for (let end = s + Q5_SLIDE; end <= s + Q5_SIZE; end += Q5_SLIDE) if (end - 1 > watermark) timers.registerEventTimeTimer(end - 1);
         }
+        counts = pane.counts;
+        base = pane.base;
       }
-      pane!.add(auction[i]!);
+      const at = auction[i]! - base;
+      if (at >= 0 && at < counts.length && (at | 0) === at) counts[at]!++;
+      else {
+        addToPane(pane!, auction[i]!);
+        counts = pane!.counts;
+        base = pane!.base;
+      }
     }
   }
 
   onTimer(time: number, _ctx: OnTimerContext<number>, out: Collector<Q5Row>): void {
+    const all = this.state.value();
+    if (all === undefined) return;
     const end = time + 1;
     const start = end - Q5_SIZE;
     const panes: PaneCounts[] = [];
     for (let s = start; s < end; s += Q5_SLIDE) {
-      const pane = this.panes.get(s);
+      const pane = all.get(s);
       if (pane !== undefined) panes.push(pane);
     }
     // Panes no later window needs.
-    for (const s of this.panes.keys()) if (s <= start) this.panes.delete(s);
+    for (const s of all.keys()) if (s <= start) all.delete(s);
     if (panes.length === 0) return;
     if (panes.every((p) => p.sparse === undefined)) {
       // Dense panes: add them into one array over the union of their id ranges.
@@ -127,7 +177,7 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
       return;
     }
     const totals = new Map<number, number>();
-    for (const p of panes) p.forEach((id, n) => totals.set(id, (totals.get(id) ?? 0) + n));
+    for (const p of panes) forEachCount(p, (id, n) => totals.set(id, (totals.get(id) ?? 0) + n));
     if (totals.size === 0) return;
     let max = 0;
     for (const n of totals.values()) if (n > max) max = n;
@@ -144,12 +194,16 @@ class Q5Function implements KeyedProcessFunction<number, NexmarkBatch, Q5Row> {
  */
 export function q5Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<Q5Row> {
   return withBatchEventTime(batches, options).pipe(
+    map(q5Input),
     keyBy((): number => 0),
     process(new Q5Function()),
   );
 }
 
-/** The highest price of one q7 window and its bids, as columns (usually one row). */
+/**
+ * The highest price of one q7 window and its bids, as columns (usually one row; entries from
+ * `rows` on are stale). Plain data: it is keyed state.
+ */
 interface HighestInWindow {
   price: number;
   rows: number;
@@ -160,15 +214,18 @@ interface HighestInWindow {
   extraLength: number[];
 }
 
-class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
-  private windows!: Map<number, HighestInWindow>;
+class Q7Function implements KeyedProcessFunction<number, Q7Input, BidRow> {
+  /** The open windows by start time. */
+  private state!: ValueState<Map<number, HighestInWindow>>;
 
-  open(): void {
-    this.windows = new Map();
+  open(rc: RuntimeContext): void {
+    this.state = rc.getState(new ValueStateDescriptor<Map<number, HighestInWindow>>('q7-windows'));
   }
 
-  processElement(batch: NexmarkBatch, ctx: KeyedProcessContext<number>): void {
-    const { auction, bidder, price, dateTime, extraOffset, extraLength, length } = batch.bids;
+  processElement(bids: Q7Input, ctx: KeyedProcessContext<number>): void {
+    const { auction, bidder, price, dateTime, extraOffset, extraLength, length } = bids;
+    let windows = this.state.value();
+    if (windows === undefined) this.state.update((windows = new Map()));
     const timers = ctx.timerService();
     const watermark = timers.currentWatermark();
     let start = Number.NaN;
@@ -180,10 +237,10 @@ class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
         const s = Math.floor(ts / Q7_SIZE) * Q7_SIZE;
         if (s + Q7_SIZE - 1 <= watermark) continue; // late: its window has fired
         start = s;
-        w = this.windows.get(s);
+        w = windows.get(s);
         if (w === undefined) {
           w = { price: Number.NEGATIVE_INFINITY, rows: 0, auction: [], bidder: [], dateTime: [], extraOffset: [], extraLength: [] };
-          this.windows.set(s, w);
+          windows.set(s, w);
           timers.registerEventTimeTimer(s + Q7_SIZE - 1);
         }
         highest = w.price;
@@ -204,10 +261,11 @@ class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
   }
 
   onTimer(time: number, _ctx: OnTimerContext<number>, out: Collector<BidRow>): void {
+    const windows = this.state.value();
     const start = time + 1 - Q7_SIZE;
-    const w = this.windows.get(start);
+    const w = windows?.get(start);
     if (w === undefined) return;
-    this.windows.delete(start);
+    windows!.delete(start);
     for (let r = 0; r < w.rows; r++) {
       out.collect({ auction: w.auction[r]!, bidder: w.bidder[r]!, price: w.price, dateTime: w.dateTime[r]!, extra: letters(w.extraOffset[r]!, w.extraLength[r]!) });
     }
@@ -223,6 +281,7 @@ class Q7Function implements KeyedProcessFunction<number, NexmarkBatch, BidRow> {
  */
 export function q7Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQueryOptions = {}): Stream<BidRow> {
   return withBatchEventTime(batches, options).pipe(
+    map(q7Input),
     keyBy((): number => 0),
     process(new Q7Function()),
   );

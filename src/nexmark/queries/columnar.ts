@@ -4,7 +4,7 @@ import type { Stream } from '../../api/stream';
 import { map } from '../../operators/map';
 import type { BidColumns, NexmarkBatch } from '../columnar';
 import { EUROS_PER_DOLLAR } from './q1';
-import { Q2_MODULUS } from './q2';
+import { q2Selects } from './q2';
 
 /** Columnar q2 rows. */
 export interface Q2Columns {
@@ -54,10 +54,10 @@ export function q2Columnar(batches: Stream<NexmarkBatch>): Stream<Q2Columns> {
     map((b: NexmarkBatch): Q2Columns => {
       const { auction, price, length } = b.bids;
       let n = 0;
-      for (let i = 0; i < length; i++) if (auction[i]! % Q2_MODULUS === 0) n++;
+      for (let i = 0; i < length; i++) if (q2Selects(auction[i]!)) n++;
       const out = { length: n, auction: new Float64Array(n), price: new Float64Array(n) };
-      for (let i = 0, j = 0; i < length; i++) {
-        if (auction[i]! % Q2_MODULUS === 0) {
+      for (let i = 0, j = 0; i < length && j < n; i++) {
+        if (q2Selects(auction[i]!)) {
           out.auction[j] = auction[i]!;
           out.price[j++] = price[i]!;
         }

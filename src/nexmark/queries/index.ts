@@ -1,7 +1,7 @@
 export { withEventTime, DEFAULT_OUT_OF_ORDERNESS, type NexmarkQueryOptions } from './common';
 export { q0, type BidRow } from './q0';
 export { q1, EUROS_PER_DOLLAR } from './q1';
-export { q2, type Q2Row } from './q2';
+export { q2, q2Selects, type Q2Row } from './q2';
 export { q3, type Q3Row } from './q3';
 export { q4, type Q4Row } from './q4';
 export { q5, type Q5Row } from './q5';

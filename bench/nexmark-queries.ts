@@ -1,0 +1,106 @@
+// What bench/nexmark.ts and its worker job (bench/jobs/nexmark-jobs.ts) share: the queries by
+// name, Flink's published per-core figures, and the result digest every variant must agree on.
+import {
+  q0,
+  q0Columnar,
+  q1,
+  q11,
+  q12,
+  q14,
+  q15,
+  q16,
+  q17,
+  q18,
+  q19,
+  q1Columnar,
+  q2,
+  q20,
+  q21,
+  q22,
+  q2Columnar,
+  q3,
+  q4,
+  q5,
+  q5Columnar,
+  q7,
+  q7Columnar,
+  q8,
+  q9,
+  type NexmarkBatch,
+  type NexmarkEvent,
+  type Stream,
+} from '../src/index';
+
+/**
+ * Throughput per core of the Flink Nexmark suite (Flink 1.13, 8 TaskManagers × 1 slot on three
+ * 8-core workers, 100 M events): the "Throughput/Cores" column of
+ * https://github.com/nexmark/nexmark#benchmark-results — in events per second.
+ */
+export const FLINK_PER_CORE: Readonly<Record<string, number>> = {
+  q0: 155_020, q1: 157_940, q2: 175_210, q3: 152_120, q4: 34_330, q5: 22_140, q7: 12_330, q8: 146_140, q9: 14_240,
+  q10: 57_810, q11: 39_700, q12: 75_670, q13: 130_730, q14: 161_230, q15: 72_420, q16: 18_650, q17: 116_800,
+  q18: 53_700, q19: 44_040, q20: 18_980, q21: 98_490, q22: 129_960,
+};
+
+export type Query = (events: Stream<NexmarkEvent>) => Stream<unknown>;
+export const QUERIES: Readonly<Record<string, Query>> = {
+  q0, q1, q2, q3, q4, q5, q7, q8, q9, q11, q12, q14, q15, q16, q17, q18, q19, q20, q21, q22,
+};
+
+/** Bid columns out of a columnar query (q0–q2): `price` and `auction` are all the digest reads. */
+export interface OutColumns {
+  readonly length: number;
+  readonly price: Float64Array;
+  readonly auction: Float64Array;
+}
+
+export type ColumnarQuery =
+  | { readonly out: 'columns'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<OutColumns> }
+  | { readonly out: 'rows'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<unknown> };
+export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
+  q0: { out: 'columns', query: q0Columnar },
+  q1: { out: 'columns', query: q1Columnar },
+  q2: { out: 'columns', query: q2Columnar },
+  q5: { out: 'rows', query: q5Columnar },
+  q7: { out: 'rows', query: q7Columnar },
+};
+
+/** Rows, and a checksum of the numbers a query's rows carry. */
+export interface Digest {
+  rows: number;
+  sum: number;
+}
+
+/** The numeric fields the checksum adds up, where a row has them. */
+interface DigestFields {
+  readonly price?: unknown;
+  readonly num?: unknown;
+  readonly auction?: unknown;
+  readonly bid_count?: unknown;
+  readonly avg?: unknown;
+  readonly total_bids?: unknown;
+}
+
+// Named loads, not a loop over field names: the sink is the same for every variant, and should
+// cost each of them as little as possible.
+export function addRow(d: Digest, row: unknown): Digest {
+  d.rows++;
+  if (row !== null && typeof row === 'object') {
+    const r = row as DigestFields;
+    if (typeof r.price === 'number') d.sum += r.price;
+    if (typeof r.num === 'number') d.sum += r.num;
+    if (typeof r.auction === 'number') d.sum += r.auction;
+    if (typeof r.bid_count === 'number') d.sum += r.bid_count;
+    if (typeof r.avg === 'number') d.sum += r.avg;
+    if (typeof r.total_bids === 'number') d.sum += r.total_bids;
+  }
+  return d;
+}
+
+/** The same checksum as `addRow`'s, column by column: price (q0 and q1 rows have no num), auction. */
+export function addColumns(d: Digest, cols: OutColumns): Digest {
+  d.rows += cols.length;
+  const { price, auction } = cols;
+  for (let i = 0; i < cols.length; i++) d.sum += price[i]! + auction[i]!;
+  return d;
+}
