@@ -92,6 +92,14 @@ export function keyGroupRangeForOperator(
  * prefix and strings that start with "\u0000" a "\u0000s" prefix, so that no string key can
  * collide with an object key (the string '["a",1]' is not the tuple ['a', 1]).
  */
+/** Whether a key falls in a subtask's key-group range: what a restore keeps of a snapshot. */
+export function ownsKey(keyGroups: { readonly start: number; readonly end: number }, maxParallelism: number): (key: unknown) => boolean {
+  return (key) => {
+    const kg = assignToKeyGroup(key, maxParallelism);
+    return kg >= keyGroups.start && kg <= keyGroups.end;
+  };
+}
+
 export function mapKeyOf(key: unknown): unknown {
   if (typeof key === 'object' && key !== null) return `\u0000o${canonicalKey(key)}`;
   if (typeof key === 'string' && key.startsWith('\u0000')) return `\u0000s${key}`;

@@ -1,7 +1,7 @@
 import { notANumber } from '../aggregates/builtins';
 import { AbstractOperator } from '../runtime/abstract-operator';
 import type { KeySelector } from '../runtime/key-selector';
-import { assignToKeyGroup, mapKeyOf } from '../state/key-groups';
+import { ownsKey, mapKeyOf } from '../state/key-groups';
 import type { Batch, OperatorContext, OutputTag } from '../types';
 import { WasmWindowAggregation } from '../wasm/window-aggregate-kernel';
 import { decodeKernelWindowSnapshot, encodeKernelWindowSnapshot, type KernelWindowSnapshot } from './kernel-window-snapshot';
@@ -393,11 +393,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       }
       return part;
     });
-    const maxParallelism = this.context.services.maxParallelism;
-    const keep = (key: unknown): boolean => {
-      const kg = assignToKeyGroup(key, maxParallelism);
-      return kg >= keyGroups.start && kg <= keyGroups.end;
-    };
+    const keep = ownsKey(keyGroups, this.context.services.maxParallelism);
     if (this.kernel === undefined) this.restored = { parts, keep };
     else this.importRestored(parts, keep);
   }

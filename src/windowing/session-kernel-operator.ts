@@ -1,7 +1,7 @@
 import { notANumber } from '../aggregates/builtins';
 import { AbstractOperator } from '../runtime/abstract-operator';
 import type { KeySelector } from '../runtime/key-selector';
-import { assignToKeyGroup } from '../state/key-groups';
+import { ownsKey } from '../state/key-groups';
 import type { Batch, OutputTag } from '../types';
 import { WasmSessionAggregation } from '../wasm/session-aggregate-kernel';
 import { KernelKeyIds } from './kernel-key-ids';
@@ -203,11 +203,7 @@ export class SessionKernelOperator<T> extends AbstractOperator<T, Record<string,
       }
       return part;
     });
-    const maxParallelism = this.context.services.maxParallelism;
-    const keep = (key: unknown): boolean => {
-      const kg = assignToKeyGroup(key, maxParallelism);
-      return kg >= keyGroups.start && kg <= keyGroups.end;
-    };
+    const keep = ownsKey(keyGroups, this.context.services.maxParallelism);
     if (this.kernel === undefined) this.restored = { parts, keep };
     else this.importRestored(parts, keep);
   }
