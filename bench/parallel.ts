@@ -6,7 +6,9 @@
  * 1. Keyed tumbling window count + sum (10 000 keys) and Nexmark-style hot-item counts (bids per
  *    auction per 10 s window, 1 000 auctions) at parallelism 1 and 2, each on `nodeWorkers()` —
  *    one worker per subtask index, so both runs pay the same start-up and messaging. Target on
- *    this 2-core machine: ≥ 1.7× speed-up.
+ *    this 2-core machine: ≥ 1.7× speed-up. Beside them, the same events through timestamps and a
+ *    filter with no exchange at all (`no-exchange`): the speed-up the machine itself gives two
+ *    workers, the ceiling for the others.
  * 2. A job whose every record crosses a keyBy exchange between 2 workers, to a sink that drops it:
  *    MB/s of encoded records through the channels (bytes counted by the data plane).
  * 3. Backpressure: a source 10× faster than its sink (on another worker) for 10 s: the source's
@@ -26,7 +28,7 @@ const { StreamEnvironment } = (await import(dist('index.js'))) as typeof import(
 const { nodeWorkers } = (await import(dist('node.js'))) as typeof import('../src/node/index');
 
 interface ParallelBenchParams {
-  readonly job: 'window' | 'nexmark-counts' | 'exchange' | 'slow-sink';
+  readonly job: 'window' | 'nexmark-counts' | 'exchange' | 'no-exchange' | 'slow-sink';
   readonly events: number;
   readonly keys: number;
   readonly slowSink: typeof SLOW_SINK;
@@ -63,6 +65,7 @@ const results: Record<string, unknown> = { startupMs: { p1: Math.round(startups[
 for (const [job, keys] of [
   ['window', 10_000],
   ['nexmark-counts', 100_000],
+  ['no-exchange', 10_000],
 ] as const) {
   const params: ParallelBenchParams = { job, events, keys, slowSink: SLOW_SINK };
   const one = await medianMs(1, params);

@@ -2,10 +2,10 @@
 // The jobs of bench/parallel.ts, in a module every worker imports (see defineJob). Plain
 // JavaScript on the built package, as an application would ship it: workers then start without
 // compiling TypeScript (see bench/parallel.ts).
-import { aggregate, count, defineJob, keyBy, max, sum, tumbling, watermarks, window } from '../../dist/index.js';
+import { aggregate, count, defineJob, filter, keyBy, max, sum, tumbling, watermarks, window } from '../../dist/index.js';
 
 /**
- * @typedef {{ job: 'window' | 'nexmark-counts' | 'exchange' | 'slow-sink', events: number, keys: number,
+ * @typedef {{ job: 'window' | 'nexmark-counts' | 'exchange' | 'no-exchange' | 'slow-sink', events: number, keys: number,
  *   slowSink: { eventsPerSecond: number, writeMs: number } }} ParallelBenchParams
  * @typedef {{ key: number, ts: number, price: number }} Ev
  */
@@ -55,6 +55,16 @@ export default defineJob((env, /** @type {ParallelBenchParams} */ p) => {
           keyBy((e) => e.key % 1000),
           window(tumbling(10_000)),
           aggregate({ bids: count(), top: max((e) => e.price) }),
+        )
+        .sinkTo(discard);
+      return;
+    case 'no-exchange':
+      // The same events, timestamps and a filter that drops them all, on each worker alone: the
+      // speed-up this machine gives two workers with nothing to exchange.
+      events
+        .pipe(
+          watermarks({ timestamp: (e) => e.ts, outOfOrderness: 0 }),
+          filter((e) => e.price > 1000),
         )
         .sinkTo(discard);
       return;
