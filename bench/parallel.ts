@@ -1,7 +1,7 @@
 /**
  * Parallel execution on workers: speed-up from 1 to 2 workers, and the data plane's throughput.
  *
- *   npm run build && npx tsx bench/parallel.ts [--events N] [--rounds R]   # defaults: 4 000 000 events, 3 rounds
+ *   npm run build && npx tsx bench/parallel.ts [--events N] [--rounds R]   # defaults: 16 000 000 events, 3 rounds
  *
  * 1. Keyed tumbling window count + sum (10 000 keys) and Nexmark-style hot-item counts (bids per
  *    auction per 10 s window, 1 000 auctions) at parallelism 1 and 2, each on `nodeWorkers()` —
@@ -37,7 +37,7 @@ interface ParallelBenchParams {
 const JOB = new URL('./jobs/parallel-jobs.mjs', import.meta.url);
 /** The slow-sink job's rates: the source is 10× faster than the sink can write (256 records per 12.8 ms). */
 const SLOW_SINK = { eventsPerSecond: 200_000, batch: 256, writeMs: 12.8 } as const;
-const { events, rounds } = parseOptions(process.argv.slice(2), { events: 4_000_000, rounds: 3 }, 'bench/parallel.ts [--events N] [--rounds R]');
+const { events, rounds } = parseOptions(process.argv.slice(2), { events: 16_000_000, rounds: 3 }, 'bench/parallel.ts [--events N] [--rounds R]');
 const TARGET_SPEEDUP = 1.7;
 
 async function run(parallelism: number, params: ParallelBenchParams): Promise<{ ms: number; metrics: JobMetrics }> {
