@@ -9,6 +9,8 @@
  *    this 2-core machine: ≥ 1.7× speed-up. Beside them, the same events through timestamps and a
  *    filter with no exchange at all (`no-exchange`): the speed-up the machine itself gives two
  *    workers, the ceiling for the others.
+ *    The keyed window job also runs in place, on one thread, at parallelism 1 and 2: the CPU each
+ *    takes, i.e. what pre-aggregation leaves for two workers to share.
  * 2. A job whose every record crosses a keyBy exchange between 2 workers, to a sink that drops it:
  *    MB/s of encoded records through the channels (bytes counted by the data plane).
  * 3. Backpressure: a source 10× faster than its sink (on another worker) for 10 s: the source's
@@ -75,6 +77,22 @@ for (const [job, keys] of [
   rows.push(`| ${job} | ${rate(events, one.ms)} | ${rate(events, two.ms)} | ${speedup.toFixed(2)}× | ${net.toFixed(2)}× | ${TARGET_SPEEDUP}× |`);
   results[job] = { p1Ms: Math.round(one.ms), p2Ms: Math.round(two.ms), speedup: Math.round(speedup * 100) / 100, speedupWithoutStartup: Math.round(net * 100) / 100 };
 }
+// The keyed window job in place (one thread, no workers): the CPU it takes at parallelism 1 and
+// at 2, where its records are pre-aggregated before the exchange — the work two workers share.
+async function inPlaceCpuMs(parallelism: number): Promise<number> {
+  const runs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const before = process.cpuUsage();
+    const job = await new StreamEnvironment({ parallelism }).executeJob(JOB, { job: 'window', events, keys: 10_000, slowSink: SLOW_SINK });
+    await job.done;
+    const used = process.cpuUsage(before);
+    runs.push((used.user + used.system) / 1000);
+  }
+  return median(runs);
+}
+const inPlace = { p1: await inPlaceCpuMs(1), p2: await inPlaceCpuMs(2) };
+results.inPlaceWindowCpuMs = { p1: Math.round(inPlace.p1), p2: Math.round(inPlace.p2) };
+
 const exchange = await medianMs(2, { job: 'exchange', events, keys: 10_000, slowSink: SLOW_SINK });
 const bytes = (exchange.metrics.tasks ?? []).reduce((a, t) => a + t.bytesSent, 0);
 const mbps = bytes / 1e6 / ((exchange.ms - startup.ms) / 1000);
@@ -130,6 +148,10 @@ console.log(
   `\nBackpressure, 10 s: the source (offered ${SLOW_SINK.eventsPerSecond.toLocaleString('en')}/s) ran at ${Math.round(sourceRate).toLocaleString('en')} records/s over the last 5 s, ` +
     `the sink at ${Math.round(sinkRate).toLocaleString('en')}/s; source ahead of sink at the end: ${(last.source - last.sink).toLocaleString('en')} records; ` +
     `peak worker heap ${(peakHeap / 1e6).toFixed(1)} MB; peak buffers in flight per worker: ${peakInFlight}.`,
+);
+console.log(
+  `\nIn place (one thread), the keyed window job takes ${Math.round(inPlace.p1)} ms of CPU at parallelism 1 and ${Math.round(inPlace.p2)} ms at 2 ` +
+    `(${(inPlace.p2 / inPlace.p1).toFixed(2)}×): the work two workers share.`,
 );
 console.log(`\nData plane: ${(bytes / 1e6).toFixed(1)} MB of encoded records crossed the keyBy exchange between 2 workers: ${mbps.toFixed(0)} MB/s (start-up excluded).`);
 

@@ -4,6 +4,7 @@ import type { KeySelector } from '../runtime/key-selector';
 import { ownsKey, mapKeyOf } from '../state/key-groups';
 import type { Batch, OperatorContext, OutputTag } from '../types';
 import { WasmWindowAggregation } from '../wasm/window-aggregate-kernel';
+import { kernelOrTwin } from '../wasm/kernel-or-twin';
 import { decodeKernelWindowSnapshot, encodeKernelWindowSnapshot, type KernelWindowSnapshot } from './kernel-window-snapshot';
 import { PaneAggregation } from './pane-aggregation';
 import { TimeWindow } from './time-window';
@@ -152,17 +153,14 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   async prepare(): Promise<void> {
     if (this.kernel !== undefined) return;
     const { wasm } = this.context.services;
-    let kernel: WindowAggregation | undefined;
-    if (wasm.enabled) {
-      try {
-        kernel = await WasmWindowAggregation.load(this.config, { module: wasm.modules?.windowAggregate });
-        this.wasm = 1;
-      } catch (e) {
-        // Where WebAssembly cannot load, the JavaScript twin gives the same results.
-        console.warn(`sluice: ${this.context.name}: WebAssembly unavailable (${(e as Error).message}); using the JavaScript kernel`);
-      }
-    }
-    this.kernel = kernel ?? new PaneAggregation(this.config);
+    const loaded = await kernelOrTwin<WindowAggregation>(
+      wasm.enabled,
+      this.context.name,
+      () => WasmWindowAggregation.load(this.config, { module: wasm.modules?.windowAggregate }),
+      () => new PaneAggregation(this.config),
+    );
+    this.kernel = loaded.kernel;
+    this.wasm = loaded.wasm ? 1 : 0;
     if (this.restored !== undefined) this.importRestored(this.restored.parts, this.restored.keep);
     this.restored = undefined;
   }

@@ -4,6 +4,7 @@ import type { KeySelector } from '../runtime/key-selector';
 import { ownsKey } from '../state/key-groups';
 import type { Batch, OutputTag } from '../types';
 import { WasmSessionAggregation } from '../wasm/session-aggregate-kernel';
+import { kernelOrTwin } from '../wasm/kernel-or-twin';
 import { KernelKeyIds } from './kernel-key-ids';
 import { KernelSnapshotError } from './kernel-snapshot-envelope';
 import type { FiredSessions, SessionAggregate, SessionAggregation, SessionAggregationConfig, SessionAggregationState, SessionInput } from './session-aggregation';
@@ -82,17 +83,14 @@ export class SessionKernelOperator<T> extends AbstractOperator<T, Record<string,
   async prepare(): Promise<void> {
     if (this.kernel !== undefined) return;
     const { wasm } = this.context.services;
-    let kernel: SessionAggregation | undefined;
-    if (wasm.enabled) {
-      try {
-        kernel = await WasmSessionAggregation.load(this.config, { module: wasm.modules?.sessionAggregate });
-        this.wasm = 1;
-      } catch (e) {
-        // Where WebAssembly cannot load, the JavaScript twin gives the same results.
-        console.warn(`sluice: ${this.context.name}: WebAssembly unavailable (${(e as Error).message}); using the JavaScript kernel`);
-      }
-    }
-    this.kernel = kernel ?? new SessionTable(this.config);
+    const loaded = await kernelOrTwin<SessionAggregation>(
+      wasm.enabled,
+      this.context.name,
+      () => WasmSessionAggregation.load(this.config, { module: wasm.modules?.sessionAggregate }),
+      () => new SessionTable(this.config),
+    );
+    this.kernel = loaded.kernel;
+    this.wasm = loaded.wasm ? 1 : 0;
     if (this.restored !== undefined) this.importRestored(this.restored.parts, this.restored.keep);
     this.restored = undefined;
   }

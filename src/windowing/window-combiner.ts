@@ -4,6 +4,7 @@ import type { KeySelector } from '../runtime/key-selector';
 import { mapKeyOf } from '../state/key-groups';
 import type { Timestamp, WasmOptions } from '../types';
 import { WasmWindowAggregation } from '../wasm/window-aggregate-kernel';
+import { kernelOrTwin } from '../wasm/kernel-or-twin';
 import { PaneAggregation } from './pane-aggregation';
 import { TimeWindow } from './time-window';
 import type { FiredWindows, KernelAggregate, WindowAggregation, WindowAggregationConfig } from './window-aggregation';
@@ -94,15 +95,13 @@ export class WindowCombiner<T> {
   /** Loads the kernel: WebAssembly where it can, else the JavaScript twin (same results). */
   async prepare(wasm: WasmOptions): Promise<void> {
     if (this.kernel !== undefined) return;
-    if (wasm.enabled) {
-      try {
-        this.kernel = await WasmWindowAggregation.load(this.config, { module: wasm.modules?.windowAggregate });
-        return;
-      } catch (e) {
-        console.warn(`sluice: ${this.spec.operator}: WebAssembly unavailable (${(e as Error).message}); pre-aggregating with the JavaScript kernel`);
-      }
-    }
-    this.kernel = new PaneAggregation(this.config);
+    const loaded = await kernelOrTwin<WindowAggregation>(
+      wasm.enabled,
+      `${this.spec.operator} (pre-aggregation)`,
+      () => WasmWindowAggregation.load(this.config, { module: wasm.modules?.windowAggregate }),
+      () => new PaneAggregation(this.config),
+    );
+    this.kernel = loaded.kernel;
   }
 
   /** Folds records `[0, length)` in; partials of elements that cannot wait go to `emit` at once. */

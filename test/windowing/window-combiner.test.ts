@@ -22,6 +22,7 @@ import {
   type Stream,
   type WindowAssigner,
 } from '../../src/index';
+import { mulberry32 } from '../../bench/random';
 import { KeySelector } from '../../src/runtime/key-selector';
 import { PaneAggregation } from '../../src/windowing/pane-aggregation';
 import { WindowCombiner } from '../../src/windowing/window-combiner';
@@ -34,19 +35,9 @@ interface Ev {
   readonly v: number;
 }
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Events with disorder beyond the watermark's bound (some late), mixed key types, odd values. */
 function events(seed: number, n: number): Ev[] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   // Sums stay exact (integers well below 2^53): a float sum grouped otherwise may differ in the
   // last bits, with or without pre-aggregation, whenever elements arrive over several channels.
   const odd = [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 40 + 1];
@@ -236,7 +227,7 @@ describe('weighted rows in the window kernels', () => {
   }
 
   it('a partial of n elements counts n, and merges sums, minima and maxima: WebAssembly and JavaScript alike', async () => {
-    const next = random(5);
+    const next = mulberry32(5);
     const elements: number[][] = [];
     for (let i = 0; i < 2_000; i++) {
       const v = Math.floor(next() * 100) - 30;
