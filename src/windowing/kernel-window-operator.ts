@@ -5,6 +5,7 @@ import { ownsKey, mapKeyOf } from '../state/key-groups';
 import type { Batch, OperatorContext, OutputTag } from '../types';
 import { WasmWindowAggregation } from '../wasm/window-aggregate-kernel';
 import { kernelOrTwin } from '../wasm/kernel-or-twin';
+import { KernelPool } from '../wasm/kernel-pool';
 import { decodeKernelWindowSnapshot, encodeKernelWindowSnapshot, type KernelWindowSnapshot } from './kernel-window-snapshot';
 import { PaneAggregation } from './pane-aggregation';
 import { TimeWindow } from './time-window';
@@ -27,6 +28,8 @@ const MIN_NORMAL = 2 ** -1022;
 const MIN_SWEEP = 4096;
 /** `emit`'s "no key given". */
 const NO_KEY: unknown = Symbol('no key');
+/** WebAssembly kernels of finished window operators, for the next of the same configuration. */
+const windowKernels = new KernelPool<WasmWindowAggregation>(128 * 1024 * 1024);
 
 /** A named built-in aggregate over a field (`count` reads none). */
 export interface KernelAggregateSpec<T> {
@@ -89,6 +92,9 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
    * fields one by one — it shows with a million sliding-window rows).
    */
   private readonly rowTemplate: Record<string, unknown>;
+  private readonly resultNames: string[];
+  /** A window's [start, end], boxed once for all its rows (an array of any values holds numbers boxed). */
+  private readonly bounds: unknown[] = [undefined, undefined];
 
   // Runtime.
   private kernel: WindowAggregation | undefined = undefined;
@@ -118,6 +124,8 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   // Metrics.
   numLateRecordsDropped = 0;
   private wasm = 0;
+  private poolKey = '';
+  private finished = false;
 
   constructor(private readonly spec: KernelWindowSpec<T>) {
     super();
@@ -140,8 +148,9 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       this.fieldNames.push('weight');
     }
     this.config = { size: spec.size, slide: spec.slide, offset: spec.offset, aggregates, columns: Math.max(1, this.fields.length), ...(weightColumn === undefined ? {} : { weightColumn }) };
-    this.rowTemplate = { key: undefined, start: 0.5, end: 0.5 };
+    this.rowTemplate = { key: undefined, start: undefined, end: undefined };
     for (const a of spec.aggregates) this.rowTemplate[a.name] = undefined;
+    this.resultNames = spec.aggregates.map((a) => a.name);
     this.signature = `window(${spec.size}, ${spec.slide}, ${spec.offset}) aggregate(${aggregates.map((a) => `${a.kind}(${a.column})`).join(', ')})`;
   }
 
@@ -153,12 +162,17 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   async prepare(): Promise<void> {
     if (this.kernel !== undefined) return;
     const { wasm } = this.context.services;
-    const loaded = await kernelOrTwin<WindowAggregation>(
-      wasm.enabled,
-      this.context.name,
-      () => WasmWindowAggregation.load(this.config, { module: wasm.modules?.windowAggregate }),
-      () => new PaneAggregation(this.config),
-    );
+    this.poolKey = JSON.stringify(this.config);
+    const pooled = wasm.enabled ? windowKernels.take(this.poolKey) : undefined;
+    const loaded =
+      pooled !== undefined
+        ? { kernel: pooled, wasm: true }
+        : await kernelOrTwin<WindowAggregation>(
+            wasm.enabled,
+            this.context.name,
+            () => WasmWindowAggregation.load(this.config, { module: wasm.modules?.windowAggregate }),
+            () => new PaneAggregation(this.config),
+          );
     this.kernel = loaded.kernel;
     this.wasm = loaded.wasm ? 1 : 0;
     if (this.restored !== undefined) this.importRestored(this.restored.parts, this.restored.keep);
@@ -345,6 +359,16 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
     this.output.emitWatermark(watermark);
   }
 
+  override finish(): void {
+    this.finished = true;
+  }
+
+  /** A kernel that saw its input to the end goes back to the pool; one that failed may be half-way through a call. */
+  override close(): void {
+    if (this.finished && this.kernel instanceof WasmWindowAggregation) windowKernels.give(this.poolKey, this.kernel);
+    this.kernel = undefined;
+  }
+
   // ── Snapshots ─────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -438,11 +462,21 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   /** Emits fired windows as rows; `key`: the key of a late element whose windows fired again. */
   private emit(fired: FiredWindows, latestFirst = false, key: unknown = NO_KEY): void {
     const { size } = this.config;
-    const aggregates = this.spec.aggregates;
-    const decodes = this.decodes;
+    const names = this.resultNames;
+    const n = names.length;
+    const [n0, n1, n2, n3] = names as Array<string | undefined>;
+    // The rows of one window share its start and end as the same two boxed numbers (the template's
+    // fields hold any value, so storing a boxed one allocates nothing): a row costs a third less to
+    // make and to keep.
+    const bounds = this.bounds;
+    bounds[0] = Number.NaN;
     for (let i = 0; i < fired.count; i++) {
       const w = latestFirst ? fired.count - 1 - i : i;
       const start = fired.starts[w]!;
+      if (start !== bounds[0]) {
+        bounds[0] = start;
+        bounds[1] = start + size;
+      }
       const k = fired.keys[w]!;
       const row: Record<string, unknown> = { ...this.rowTemplate };
       row.key = key !== NO_KEY ? key : k >= MIN_SAFE ? k : this.keysById[(ID_BASE - k) / 2];
@@ -450,14 +484,23 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
         const negative = this.zeroWindows.get(start);
         if (negative !== undefined) row.key = negative ? -0 : 0;
       }
-      row.start = start;
-      row.end = start + size;
-      for (let a = 0; a < aggregates.length; a++) {
-        const v = fired.results[a]![w]!;
-        row[aggregates[a]!.name] = decodes[a] && isCode(v) ? this.valuesByCode[indexOfCode(v)] : v;
-      }
+      row.start = bounds[0];
+      row.end = bounds[1];
+      // One store per result position, each always of the same name, so each stays a fast
+      // monomorphic store (a loop's single store, seeing every name, would not).
+      if (n > 0) row[n0!] = this.result(fired, 0, w);
+      if (n > 1) row[n1!] = this.result(fired, 1, w);
+      if (n > 2) row[n2!] = this.result(fired, 2, w);
+      if (n > 3) row[n3!] = this.result(fired, 3, w);
+      for (let a = 4; a < n; a++) row[names[a]!] = this.result(fired, a, w);
       this.output.collect(row, start + size - 1);
     }
+  }
+
+  /** Aggregate `a` of fired window `w`: a `first`/`last` holds a code for a non-numeric value. */
+  private result(fired: FiredWindows, a: number, w: number): unknown {
+    const v = fired.results[a]![w]!;
+    return this.decodes[a] && isCode(v) ? this.valuesByCode[indexOfCode(v)] : v;
   }
 
   /**
