@@ -15,6 +15,8 @@
  *    MB/s of encoded records through the channels (bytes counted by the data plane).
  * 3. Backpressure: a source 10× faster than its sink (on another worker) for 10 s: the source's
  *    rate over the last 5 s against the sink's, and the peak heap and buffers in flight per worker.
+ * 4. The machine: plain JavaScript with no engine in it (integer arithmetic in registers; streaming
+ *    over 32 MB) in one worker alone and in two at once — the speed-up the machine gives two threads.
  *
  * Times are from `executeJob` to the job's end, including starting the workers; the start-up of an
  * empty job is measured too and shown. Medians of R rounds in this one process. Writes the
@@ -140,6 +142,32 @@ results.slowSink = {
   aheadAtEnd: last.source - last.sink,
 };
 
+// The machine itself: the same plain loop in one worker, then in two at once.
+async function machineSpeedup(kind: 'arithmetic' | 'memory', size: number): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  const timed = (k: number): Promise<number[]> =>
+    Promise.all(
+      Array.from(
+        { length: k },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const worker = new Worker(new URL('./jobs/machine-ceiling.mjs', import.meta.url), { workerData: { kind, size } });
+            worker.once('message', (m: { ms: number }) => void worker.terminate().then(() => resolve(m.ms)));
+            worker.once('error', reject);
+          }),
+      ),
+    );
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const [one] = await timed(1);
+    const two = await timed(2);
+    ratios.push((2 * one!) / Math.max(...two));
+  }
+  return median(ratios);
+}
+const machine = { arithmetic: await machineSpeedup('arithmetic', 400_000_000), memory: await machineSpeedup('memory', 40) };
+results.machineSpeedup = { arithmetic: Math.round(machine.arithmetic * 100) / 100, memory: Math.round(machine.memory * 100) / 100 };
+
 console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; worker start-up ${Math.round(startups[0].ms)} / ${Math.round(startups[1].ms)} ms at parallelism 1 / 2)\n`);
 console.log('| job | parallelism 1 | parallelism 2 | speed-up | without start-up | target |');
 console.log('|---|--:|--:|--:|--:|--:|');
@@ -152,6 +180,10 @@ console.log(
 console.log(
   `\nIn place (one thread), the keyed window job takes ${Math.round(inPlace.p1)} ms of CPU at parallelism 1 and ${Math.round(inPlace.p2)} ms at 2 ` +
     `(${(inPlace.p2 / inPlace.p1).toFixed(2)}×): the work two workers share.`,
+);
+console.log(
+  `\nThe machine: plain loops with no engine, one worker alone against two at once: ${machine.arithmetic.toFixed(2)}× for integer arithmetic, ` +
+    `${machine.memory.toFixed(2)}× for streaming over 32 MB.`,
 );
 console.log(`\nData plane: ${(bytes / 1e6).toFixed(1)} MB of encoded records crossed the keyBy exchange between 2 workers: ${mbps.toFixed(0)} MB/s (start-up excluded).`);
 
