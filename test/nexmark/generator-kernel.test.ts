@@ -46,6 +46,8 @@ const CONFIGS: NexmarkConfig[] = [
   { seed: -1, personProportion: 3, auctionProportion: 0, bidProportion: 5, avgBidByteSize: 20, avgPersonByteSize: 10_000 },
   { seed: 11, hotAuctionRatio: 1, hotBiddersRatio: 9, hotSellersRatio: 1, numInFlightAuctions: 3, numActivePeople: 2, avgAuctionByteSize: 60 },
   { seed: 2, firstEventId: 2 ** 32 - 700, baseTime: 0 }, // ids across 2^32, where eventHash mixes in the high part
+  { seed: 5, avgBidByteSize: 100.5 }, // a fractional `extra` length: truncated the same way four bids at a time
+  { seed: 6, avgBidByteSize: 100_000 }, // an `extra` longer than the pool: bids one at a time (ToInt32's wrap)
 ];
 
 describe('Nexmark generator in WebAssembly', () => {
