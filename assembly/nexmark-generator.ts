@@ -640,6 +640,20 @@ export function fillAt(first: f64, count: i32, at: usize): i32 {
 }
 
 /**
+ * `fill` into columns laid out from `at` with room for `bidRows`, `personRows` and `auctionRows`
+ * rows and `bidRows` kinds: the same place for every batch of a slot of the wrapper's ring, so
+ * its views are made once. Returns −1, writing nothing, where the events hold more persons or
+ * auctions than that (out of order, a batch can be crowded).
+ */
+export function fillRows(first: f64, count: i32, at: usize, bidRows: i32, personRows: i32, auctionRows: i32): i32 {
+  countKinds(first, count);
+  if (persons > personRows || auctions > auctionRows) return -1;
+  layoutColumns(at, <usize>bidRows, <usize>personRows, <usize>auctionRows, <usize>bidRows);
+  filledStart = at;
+  return groupSize == 1 ? fillInOrder(first, count) : fillOutOfOrder(first, count);
+}
+
+/**
  * In order: between the persons and auctions at the start of each cycle, a run of bids whose
  * cycle values are set once, whose kinds are one `memory.fill`, and whose draws' states step by
  * STEP from id to id instead of being made from the id each time.
