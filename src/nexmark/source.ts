@@ -27,7 +27,8 @@ export interface NexmarkColumnarConfig extends NexmarkSourceOptions {
    * batches' columns are views of a ring in the generator's memory, overwritten once
    * `REUSED_BATCHES_KEPT` (16) more batches have been made — no allocation and no copy per
    * batch. Read a batch when it arrives and copy what you keep: for chains of `map`/`filter`
-   * into a sink, not for `collect()` or an exchange that may queue more batches. Default false.
+   * into a sink, not for `collect()` or an exchange that may queue more batches. The columns may
+   * be longer than their valid rows (each group's `length`). Default false.
    */
   readonly objectReuse?: boolean;
 }
