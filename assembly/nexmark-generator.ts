@@ -3,7 +3,8 @@
 // JavaScript twin; see there for the model and src/nexmark/random.ts for the draws). The loop is
 // the same statement for statement: draws are 32-bit integer functions of (seed, event id, k),
 // and every floating-point step (prices, `below`, `pick16`, timestamps) is the same IEEE operation
-// in the same order, so both give the same doubles. Tables computed with `Math.pow` or from the
+// in the same order, so both give the same doubles — also where runs of bids go four at a time in
+// SIMD lanes (`writeBids4`). Tables computed with `Math.pow` or from the
 // text pool are written by the wrapper (src/nexmark/generator-kernel.ts), not recomputed here.
 //
 //   __heap_base ↑16
@@ -123,6 +124,11 @@ let cities: f64 = 0;
 let states: f64 = 0;
 let hotChannels: f64 = 0;
 let channels: f64 = 0;
+/**
+ * Runs of bids go four at a time (`writeBids4`) where its saturating conversions are exact: an
+ * `extra` no longer than the pool, so its length and offset fit 32 bits unsigned.
+ */
+let simdBids: bool = false;
 
 function layoutTables(): void {
   if (PRICE_HI != 0) return;
@@ -203,6 +209,7 @@ export function configure(): void {
   states = cfg(C_STATES);
   hotChannels = cfg(C_HOT_CHANNELS);
   channels = cfg(C_CHANNELS);
+  simdBids = bidExtraMin >= 0 && bidExtraMin + bidExtraSpan <= <f64>POOL_LENGTH;
   cycle = -1;
 }
 
@@ -506,6 +513,106 @@ function writeBid(auction: usize, bidder: usize, bidPrice: usize, dateTime: usiz
   storeF64(dateTime, n, timestamp);
 }
 
+// ── Four bids at a time ─────────────────────────────────────────────────────────────────────────
+// The same operations as `writeBid`, lane by lane: the draws in i32x4 (wrapping adds and
+// multiplies, as mulberry32's), every double in f64x2 — two lanes, so each value is made for
+// lanes 0–1 and then 2–3 — and in the same order, so the same doubles. The one gather (the price
+// table) goes lane by lane.
+
+@inline
+function mix4(s: v128): v128 {
+  let t = i32x4.mul(v128.xor(s, i32x4.shr_u(s, 15)), v128.or(s, i32x4.splat(1)));
+  t = v128.xor(i32x4.add(t, i32x4.mul(v128.xor(t, i32x4.shr_u(t, 7)), v128.or(t, i32x4.splat(61)))), t);
+  return v128.xor(t, i32x4.shr_u(t, 14));
+}
+
+@inline
+function word4(h: v128, k: u32): v128 {
+  return mix4(i32x4.add(h, i32x4.splat(k * STEP)));
+}
+
+/** Lanes 2 and 3 moved to 0 and 1. */
+@inline
+function high(v: v128): v128 {
+  return i32x4.shuffle(v, v, 2, 3, 2, 3);
+}
+
+/** `below` of lanes 0 and 1. */
+@inline
+function below2(u: v128, bound: f64): v128 {
+  return f64x2.floor(f64x2.mul(f64x2.mul(f64x2.convert_low_i32x4_u(u), f64x2.splat(INV_TWO_POW_32)), f64x2.splat(bound)));
+}
+
+/** `price` of lanes 0 and 1. */
+@inline
+function price2(u: v128): v128 {
+  const y = f64x2.mul(f64x2.convert_low_i32x4_s(v128.and(u, i32x4.splat(0x3fffff))), f64x2.splat(loScale));
+  const hi = f64x2.replace_lane(f64x2.splat(load<f64>(PRICE_HI + (<usize>(i32x4.extract_lane(u, 0) >>> 22) << 3))), 1, load<f64>(PRICE_HI + (<usize>(i32x4.extract_lane(u, 1) >>> 22) << 3)));
+  const one = f64x2.splat(1);
+  let p = f64x2.add(f64x2.splat(1.0 / 6.0), f64x2.div(y, f64x2.splat(24)));
+  p = f64x2.add(f64x2.splat(0.5), f64x2.mul(y, p));
+  p = f64x2.add(one, f64x2.mul(y, p));
+  p = f64x2.add(one, f64x2.mul(y, p));
+  return f64x2.floor(f64x2.add(f64x2.mul(hi, p), f64x2.splat(0.5)));
+}
+
+/** Four lanes of int32 from two pairs of doubles (each truncated; the callers' are in range). */
+@inline
+function toI32x4(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(lo), i32x4.trunc_sat_f64x2_s_zero(hi), 0, 1, 4, 5);
+}
+
+/** Stores `cold` where the i32 lanes of `hot` are 0 and `value` where they are all ones, as f64 rows. */
+@inline
+function storeChoice(at: usize, hotMask: v128, value: f64, coldLo: v128, coldHi: v128): void {
+  const v = f64x2.splat(value);
+  v128.store(at, v128.bitselect(v, coldLo, i64x2.extend_low_i32x4_s(hotMask)));
+  v128.store(at, v128.bitselect(v, coldHi, i64x2.extend_high_i32x4_s(hotMask)), 16);
+}
+
+/**
+ * `writeBid` for the bids in rows n … n + 3, whose states are the lanes of `s` (the cycle
+ * entered; `simdBids`). The date-times are the caller's.
+ */
+@inline
+function writeBids4(auction: usize, bidder: usize, bidPrice: usize, channel: usize, bidExtraOffset: usize, bidExtraLength: usize, n: i32, s: v128): void {
+  const f = <usize>n << 3;
+  const q = <usize>n << 2;
+  const h = mix4(s);
+  const w1 = word4(h, 1);
+  storeChoice(
+    auction + f,
+    i32x4.ge_u(v128.and(h, i32x4.splat(0xffff)), i32x4.splat(hotAuctionFrom)),
+    hotAuction,
+    f64x2.add(f64x2.splat(minAuction), below2(w1, auctionSpan)),
+    f64x2.add(f64x2.splat(minAuction), below2(high(w1), auctionSpan)),
+  );
+  const w2 = word4(h, 2);
+  storeChoice(
+    bidder + f,
+    i32x4.ge_u(i32x4.shr_u(h, 16), i32x4.splat(hotBidderFrom)),
+    hotBidder,
+    f64x2.add(f64x2.splat(minBidder), below2(w2, bidderSpan)),
+    f64x2.add(f64x2.splat(minBidder), below2(high(w2), bidderSpan)),
+  );
+  const w3 = word4(h, 3);
+  v128.store(bidPrice + f, price2(w3));
+  v128.store(bidPrice + f, price2(high(w3)), 16);
+  const w = word4(h, 4);
+  const w5 = word4(h, 5);
+  const cold = toI32x4(f64x2.add(f64x2.splat(hotChannels), below2(w5, channels)), f64x2.add(f64x2.splat(hotChannels), below2(high(w5), channels)));
+  v128.store(channel + q, v128.bitselect(v128.and(i32x4.shr_u(w, 29), i32x4.splat(3)), cold, i32x4.lt_s(w, i32x4.splat(0))));
+  const bits = v128.and(i32x4.shr_u(w, 16), i32x4.splat(0xfff));
+  const lenLo = f64x2.add(f64x2.splat(bidExtraMin), f64x2.floor(f64x2.mul(f64x2.mul(f64x2.convert_low_i32x4_s(bits), f64x2.splat(bidExtraSpan)), f64x2.splat(1.0 / 4096.0))));
+  const lenHi = f64x2.add(f64x2.splat(bidExtraMin), f64x2.floor(f64x2.mul(f64x2.mul(f64x2.convert_low_i32x4_s(high(bits)), f64x2.splat(bidExtraSpan)), f64x2.splat(1.0 / 4096.0))));
+  v128.store(bidExtraLength + q, toI32x4(lenLo, lenHi));
+  const at = v128.and(w, i32x4.splat(0xffff));
+  const room = f64x2.splat(<f64>POOL_LENGTH);
+  const offLo = i32x4.trunc_sat_f64x2_u_zero(f64x2.mul(f64x2.convert_low_i32x4_s(at), f64x2.sub(room, lenLo)));
+  const offHi = i32x4.trunc_sat_f64x2_u_zero(f64x2.mul(f64x2.convert_low_i32x4_s(high(at)), f64x2.sub(room, lenHi)));
+  v128.store(bidExtraOffset + q, i32x4.shr_u(i32x4.shuffle(offLo, offHi, 0, 1, 4, 5), 16));
+}
+
 /**
  * Writes events [first, first + count) (count ≤ the reserved rows) and returns the number of bids;
  * `personCount()`, `auctionCount()` and `lastMaxTime()` give the rest. `packed`: each column holds
@@ -529,6 +636,20 @@ export function fillAt(first: f64, count: i32, at: usize): i32 {
   if (at != 0) layoutColumns(at, rows - <usize>persons - <usize>auctions, <usize>persons, <usize>auctions, rows);
   else layoutColumns(EVENTS, capacity, capacity, capacity, capacity);
   filledStart = at != 0 ? at : EVENTS;
+  return groupSize == 1 ? fillInOrder(first, count) : fillOutOfOrder(first, count);
+}
+
+/**
+ * `fill` into columns laid out from `at` with room for `bidRows`, `personRows` and `auctionRows`
+ * rows and `bidRows` kinds: the same place for every batch of a slot of the wrapper's ring, so
+ * its views are made once. Returns −1, writing nothing, where the events hold more persons or
+ * auctions than that (out of order, a batch can be crowded).
+ */
+export function fillRows(first: f64, count: i32, at: usize, bidRows: i32, personRows: i32, auctionRows: i32): i32 {
+  countKinds(first, count);
+  if (persons > personRows || auctions > auctionRows) return -1;
+  layoutColumns(at, <usize>bidRows, <usize>personRows, <usize>auctionRows, <usize>bidRows);
+  filledStart = at;
   return groupSize == 1 ? fillInOrder(first, count) : fillOutOfOrder(first, count);
 }
 
@@ -569,7 +690,26 @@ function fillInOrder(first: f64, count: i32): i32 {
       // The run's ids share their high part: their states are consecutive multiples of STEP.
       const stepped = Math.floor(eventId / TWO_POW_32) == Math.floor((eventId + <f64>(run - 1)) / TWO_POW_32);
       let state: u32 = (base ^ highMix(eventId)) + <u32><i64>eventId * STEP;
-      for (let j: i32 = 0; j < run; j++, i++) {
+      let j: i32 = 0;
+      if (stepped && stepTime && simdBids) {
+        const lanes = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(STEP));
+        for (; j + 4 <= run; j += 4, i += 4) {
+          for (let k: i32 = 0; k < 4; k++) {
+            if (i + k > 0 && (timeRemUs += delayUs) >= 1000) {
+              const whole = Math.floor(timeRemUs / 1000);
+              timeMs += whole;
+              timeRemUs -= whole * 1000;
+            }
+            const timestamp = baseTime + timeMs;
+            if (timestamp > max) max = timestamp;
+            storeF64(dateTime, nb + k, timestamp);
+          }
+          writeBids4(auction, bidder, bidPrice, channel, bidExtraOffset, bidExtraLength, nb, i32x4.add(i32x4.splat(state), lanes));
+          state += 4 * STEP;
+          nb += 4;
+        }
+      }
+      for (; j < run; j++, i++) {
         let timestamp: f64;
         if (stepTime) {
           if (i > 0 && (timeRemUs += delayUs) >= 1000) {

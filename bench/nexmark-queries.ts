@@ -59,7 +59,8 @@ export type ColumnarQuery =
   | { readonly out: 'rows'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<unknown> };
 export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   q0: { out: 'columns', query: q0Columnar },
-  q1: { out: 'columns', query: q1Columnar },
+  // 'columns' run on reused batches (`objectReuse`), so q1's output columns may be reused too.
+  q1: { out: 'columns', query: (batches) => q1Columnar(batches, { objectReuse: true }) },
   q2: { out: 'columns', query: q2Columnar },
   q5: { out: 'rows', query: q5Columnar },
   q7: { out: 'rows', query: q7Columnar },

@@ -199,18 +199,22 @@ export interface MutableBatch {
   auctions: Mutable<AuctionColumns>;
 }
 
+/** In order, a run of `events` events holds at most this many events of a kind with proportion `p` (out of order: more). */
+export function rowsFor(c: ResolvedNexmarkConfig, events: number, p: number): number {
+  return Math.min(events, Math.ceil((events * p) / c.totalProportion) + p + 1);
+}
+
 /** An empty batch with room for `capacity` events. */
 export function allocateBatch(c: ResolvedNexmarkConfig, capacity: number): MutableBatch {
-  // In order, a run of `capacity` events holds at most this many persons (auctions): it may grow.
-  const share = (p: number): number => Math.min(capacity, Math.ceil((capacity * p) / c.totalProportion) + p + 1);
   return {
     first: 0,
     events: 0,
     maxTime: Number.NEGATIVE_INFINITY,
     kinds: new Uint8Array(capacity),
     bids: allocateBidColumns(capacity),
-    persons: allocatePersonColumns(share(c.personProportion)),
-    auctions: allocateAuctionColumns(share(c.auctionProportion)),
+    // They may grow.
+    persons: allocatePersonColumns(rowsFor(c, capacity, c.personProportion)),
+    auctions: allocateAuctionColumns(rowsFor(c, capacity, c.auctionProportion)),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   derivedConstants,
   fillBatch,
   generateBatch,
+  rowsFor,
   type AuctionColumns,
   type BidColumns,
   type Mutable,
@@ -34,6 +35,7 @@ interface GeneratorExports {
   rowCapacity(): number;
   fill(first: number, count: number, packed: boolean): number;
   fillAt(first: number, count: number, at: number): number;
+  fillRows(first: number, count: number, at: number, bidRows: number, personRows: number, auctionRows: number): number;
   filledBytes(): number;
   reserveBytes(bytes: number): number;
   personCount(): number;
@@ -51,8 +53,12 @@ const wasmUrl = (): URL => new URL('../../build/wasm/nexmark-generator.wasm', im
 const F64_COLUMNS = 12;
 const I32_COLUMNS = 17;
 
-/** The most bytes an event takes in packed columns: an auction's 6 f64 and 5 i32 columns, and its kind. */
-const MAX_EVENT_BYTES = 6 * 8 + 5 * 4 + 1;
+/** Bytes of a row of each group's columns: bids 4 f64 and 3 i32, persons 2 and 10, auctions 6 and 5. */
+const BID_ROW_BYTES = 4 * 8 + 3 * 4;
+const PERSON_ROW_BYTES = 2 * 8 + 10 * 4;
+const AUCTION_ROW_BYTES = 6 * 8 + 5 * 4;
+/** The most bytes an event takes in packed columns: an auction's row and its kind. */
+const MAX_EVENT_BYTES = AUCTION_ROW_BYTES + 1;
 
 /** Events per call of the object generators' scratch batch. */
 export const SCRATCH_EVENTS = 1024;
@@ -73,10 +79,8 @@ export interface NexmarkKernelOptions {
 export class NexmarkKernel {
   // The JavaScript twin's scratch batch.
   private jsScratch: MutableBatch | undefined;
-  // The ring `reused` writes batches into: [ringStart, ringEnd) of the kernel's memory.
-  private ringStart = 0;
-  private ringEnd = 0;
-  private ringAt = 0;
+  // The ring `reused` writes batches into.
+  private ring: ReuseRing | undefined;
   // Views of the kernel's unpacked event area for `scratch`, re-made when the memory grows.
   private viewBuffer: ArrayBuffer | undefined;
   private viewCapacity = 0;
@@ -128,27 +132,35 @@ export class NexmarkKernel {
   /**
    * Events `[first, first + count)` in columns over a ring in the kernel's memory, which later
    * calls overwrite: a batch stays valid for at least `kept` more calls (Flink's object reuse; see
-   * `NexmarkColumnarConfig.objectReuse`). No allocation and no copy per batch. `count` must not
-   * exceed the first call's; use no other method of the same kernel.
+   * `NexmarkColumnarConfig.objectReuse`). No allocation and no copy per batch: each slot of the
+   * ring keeps one batch object whose columns have room for the first call's `count` events (so
+   * they may be longer than their valid rows). `count` must not exceed the first call's; use no
+   * other method of the same kernel.
    */
   reused(first: number, count: number, kept: number): NexmarkBatch {
     const x = this.exports;
     if (x === undefined) return generateBatch(this.config, first, count);
-    // Room for the worst case (every event an auction: 69 bytes), 8-aligned.
-    const room = count * MAX_EVENT_BYTES + 8;
-    if (this.ringEnd === 0) {
-      this.ringStart = x.reserveBytes((kept + 1) * room);
-      this.ringEnd = this.ringStart + (kept + 1) * room;
-      this.ringAt = this.ringStart;
+    const ring = (this.ring ??= reuseRing(x, this.config, count, kept));
+    if (count > ring.bidRows) throw new RangeError(`nexmark: a batch of ${count} events exceeds the reuse ring (${ring.bidRows})`);
+    const slot = ring.next;
+    ring.next = slot === ring.batches.length - 1 ? 0 : slot + 1;
+    const at = ring.start + slot * ring.slotBytes;
+    let bids = x.fillRows(first, count, at, ring.bidRows, ring.personRows, ring.auctionRows);
+    let batch: MutableBatch;
+    if (bids >= 0) {
+      if (ring.buffer !== x.memory.buffer) {
+        ring.buffer = x.memory.buffer;
+        ring.batches.fill(undefined);
+      }
+      batch = ring.batches[slot] ??= columnsAt(ring.buffer, at, 0, 0, 0, ring.bidRows, ring.personRows, ring.auctionRows, ring.bidRows);
+      batch.bids.length = bids;
+      batch.persons.length = x.personCount();
+      batch.auctions.length = x.auctionCount();
+    } else {
+      // More persons or auctions than the slot's columns hold (out of order): packed, in fresh views.
+      bids = x.fillAt(first, count, at);
+      batch = columnsAt(x.memory.buffer, at, bids, x.personCount(), x.auctionCount(), bids, x.personCount(), x.auctionCount(), count);
     }
-    if (this.ringEnd - this.ringAt < room) {
-      if (this.ringEnd - this.ringStart < room) throw new RangeError(`nexmark: a batch of ${count} events exceeds the reuse ring`);
-      this.ringAt = this.ringStart;
-    }
-    const at = this.ringAt;
-    const bids = x.fillAt(first, count, at);
-    this.ringAt += (x.filledBytes() + 7) & ~7;
-    const batch = columnsAt(x.memory.buffer, at, bids, x.personCount(), x.auctionCount(), bids, x.personCount(), x.auctionCount(), count);
     batch.first = first;
     batch.events = count;
     batch.maxTime = x.lastMaxTime();
@@ -187,6 +199,29 @@ export class NexmarkKernel {
   }
 }
 
+/** `reused`'s ring: slots of `slotBytes` from `start`, each with its batch of views once made. */
+interface ReuseRing {
+  readonly start: number;
+  readonly slotBytes: number;
+  readonly bidRows: number;
+  readonly personRows: number;
+  readonly auctionRows: number;
+  readonly batches: Array<MutableBatch | undefined>;
+  buffer: ArrayBuffer | undefined;
+  next: number;
+}
+
+function reuseRing(x: GeneratorExports, c: ResolvedNexmarkConfig, events: number, kept: number): ReuseRing {
+  const bidRows = events;
+  const personRows = rowsFor(c, events, c.personProportion);
+  const auctionRows = rowsFor(c, events, c.auctionProportion);
+  const laidOut = bidRows * BID_ROW_BYTES + personRows * PERSON_ROW_BYTES + auctionRows * AUCTION_ROW_BYTES + bidRows;
+  // A slot also holds a batch packed (the fallback): at worst every event an auction.
+  const slotBytes = (Math.max(laidOut, events * MAX_EVENT_BYTES) + 7) & ~7;
+  const start = x.reserveBytes((kept + 1) * slotBytes);
+  return { start, slotBytes, bidRows, personRows, auctionRows, batches: new Array<MutableBatch | undefined>(kept + 1).fill(undefined), buffer: undefined, next: 0 };
+}
+
 let warned = false;
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -208,7 +243,7 @@ export function kernelSoon(config: ResolvedNexmarkConfig, options: NexmarkKernel
 
 /** Writes the tables and the configuration into a fresh instance. */
 function configure(x: GeneratorExports, c: ResolvedNexmarkConfig): GeneratorExports {
-  for (const name of ['priceTable', 'config', 'configure', 'reserve', 'rowCapacity', 'fill', 'filledBytes'] as const) {
+  for (const name of ['priceTable', 'config', 'configure', 'reserve', 'rowCapacity', 'fill', 'fillAt', 'fillRows', 'filledBytes', 'reserveBytes'] as const) {
     if (typeof x[name] !== 'function') throw new TypeError(`The Nexmark generator module does not export ${name}() (is it build/wasm/nexmark-generator.wasm?)`);
   }
   // The first call lays out the tables (and grows the memory, detaching any earlier buffer).

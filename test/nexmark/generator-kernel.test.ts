@@ -46,6 +46,8 @@ const CONFIGS: NexmarkConfig[] = [
   { seed: -1, personProportion: 3, auctionProportion: 0, bidProportion: 5, avgBidByteSize: 20, avgPersonByteSize: 10_000 },
   { seed: 11, hotAuctionRatio: 1, hotBiddersRatio: 9, hotSellersRatio: 1, numInFlightAuctions: 3, numActivePeople: 2, avgAuctionByteSize: 60 },
   { seed: 2, firstEventId: 2 ** 32 - 700, baseTime: 0 }, // ids across 2^32, where eventHash mixes in the high part
+  { seed: 5, avgBidByteSize: 100.5 }, // a fractional `extra` length: truncated the same way four bids at a time
+  { seed: 6, avgBidByteSize: 100_000 }, // an `extra` longer than the pool: bids one at a time (ToInt32's wrap)
 ];
 
 describe('Nexmark generator in WebAssembly', () => {
@@ -71,18 +73,26 @@ describe('Nexmark generator in WebAssembly', () => {
   });
 
   it('reuses a ring of batches (object reuse): each equal to a fresh one, intact for REUSED_BATCHES_KEPT more', async () => {
-    const c = resolveNexmarkConfig({ seed: 13 });
-    const wasm = await NexmarkKernel.load(c, { wasm: true });
-    const made: NexmarkBatch[] = [];
-    for (let b = 0; b < 3 * REUSED_BATCHES_KEPT; b++) {
-      made.push(wasm.reused(b * 4096, 4096, REUSED_BATCHES_KEPT));
-      // Every batch made in the last REUSED_BATCHES_KEPT calls is still what it was.
-      for (const k of [b, b - 1, b - Math.floor(REUSED_BATCHES_KEPT / 2), b - REUSED_BATCHES_KEPT]) {
-        if (k >= 0) expect(difference(made[k]!, generateBatch(c, k * 4096, 4096)), `batch ${k} after batch ${b}`).toBeUndefined();
+    // In order; and out of order with batches crowded with persons or auctions beyond a slot's
+    // columns (6 in 200 of these), which go packed into fresh views.
+    const configs = [
+      [{ seed: 13 }, 4096, 3 * REUSED_BATCHES_KEPT],
+      [{ seed: 3, outOfOrderGroupSize: 777, personProportion: 5, auctionProportion: 9, bidProportion: 2 }, 1000, 200],
+    ] as const;
+    for (const [config, size, batches] of configs) {
+      const c = resolveNexmarkConfig(config);
+      const wasm = await NexmarkKernel.load(c, { wasm: true });
+      const made: NexmarkBatch[] = [];
+      for (let b = 0; b < batches; b++) {
+        made.push(wasm.reused(b * size, size, REUSED_BATCHES_KEPT));
+        // Every batch made in the last REUSED_BATCHES_KEPT calls is still what it was.
+        for (const k of [b, b - 1, b - Math.floor(REUSED_BATCHES_KEPT / 2), b - REUSED_BATCHES_KEPT]) {
+          if (k >= 0) expect(difference(made[k]!, generateBatch(c, k * size, size)), `${JSON.stringify(config)}: batch ${k} after batch ${b}`).toBeUndefined();
+        }
       }
+      // A shorter last batch fits too.
+      expect(difference(wasm.reused(10 ** 6, 333, REUSED_BATCHES_KEPT), generateBatch(c, 10 ** 6, 333))).toBeUndefined();
     }
-    // A shorter last batch fits too.
-    expect(difference(wasm.reused(10 ** 6, 333, REUSED_BATCHES_KEPT), generateBatch(c, 10 ** 6, 333))).toBeUndefined();
   });
 
   it('gives the objects of `generateEvent`, event for event', async () => {

@@ -35,6 +35,7 @@ import {
   q7Columnar,
   q8,
   q9,
+  REUSED_BATCHES_KEPT,
   resolveNexmarkConfig,
   type Auction,
   type Bid,
@@ -138,6 +139,17 @@ describe('Nexmark queries against references (nexmark/nexmark queries/*.sql)', {
     expect(c2.flatMap((cols) => Array.from({ length: cols.length }, (_, i) => ({ auction: cols.auction[i], price: cols.price[i] })))).toEqual(
       bids.filter((b) => b.auction % 123 === 0).map((b) => ({ auction: b.auction, price: b.price })),
     );
+  });
+
+  it('q1 on reused batches (object reuse) reuses its output columns and gives the same prices, read as they arrive', async () => {
+    const prices: number[] = [];
+    const seen = new Set<Float64Array>();
+    await q1Columnar(nexmarkColumnar({ ...base, eventsPerBatch: 500, objectReuse: true }), { objectReuse: true }).forEach((cols) => {
+      seen.add(cols.price);
+      prices.push(...cols.price.subarray(0, cols.length));
+    });
+    expect(prices).toEqual(bids.map((b) => 0.908 * b.price));
+    expect(seen.size).toBe(REUSED_BATCHES_KEPT + 1);
   });
 
   it('q3 joins category-10 auctions with their sellers in OR, ID, CA (incremental join)', async () => {

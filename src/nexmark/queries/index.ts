@@ -19,5 +19,5 @@ export { q19, type Q19Row } from './q19';
 export { q20, type Q20Row } from './q20';
 export { q21, type Q21Row } from './q21';
 export { q22, type Q22Row } from './q22';
-export { q0Columnar, q1Columnar, q2Columnar, type Q2Columns } from './columnar';
+export { q0Columnar, q1Columnar, q2Columnar, type Q1ColumnarOptions, type Q2Columns } from './columnar';
 export { q5Columnar, q7Columnar, withBatchEventTime } from './columnar-windows';
