@@ -87,11 +87,11 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   private readonly decodes: boolean[];
   private readonly signature: string;
   /**
-   * A result row with every field, cloned by spread for each fired window: the clones share one
-   * shape with every field in-object (~15% smaller and faster to make than adding the aggregates'
-   * fields one by one — it shows with a million sliding-window rows).
+   * A result row with every field, cloned by spread for each fired window of more than three
+   * aggregates (rows of fewer are literals, see `emit`): the clones share one shape.
    */
   private readonly rowTemplate: Record<string, unknown>;
+  /** The aggregates' names, in the order of the kernel's results. */
   private readonly resultNames: string[];
   /** A window's [start, end], boxed once for all its rows (an array of any values holds numbers boxed). */
   private readonly bounds: unknown[] = [undefined, undefined];
@@ -512,7 +512,6 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       this.output.collect(row, start + size - 1);
     }
   }
-
 
   /** Aggregate `a` of fired window `w`: a `first`/`last` holds a code for a non-numeric value. */
   private result(fired: FiredWindows, a: number, w: number): unknown {
