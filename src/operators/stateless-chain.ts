@@ -54,23 +54,33 @@ export class StatelessChainOperator extends AbstractOperator<unknown, unknown> {
     }
   }
 
+  /**
+   * The stage and its input live in locals, and reach the fields only when a stage throws: a store
+   * of each record into this long-lived operator, per stage, costs a write barrier every time.
+   */
   private runFlat(values: unknown[], timestamps: Float64Array, n: number): void {
     const kinds = this.kinds;
     const fns = this.fns;
     const stages = kinds.length;
     const output = this.output;
-    outer: for (let i = 0; i < n; i++) {
-      let v = values[i];
-      for (let s = 0; s < stages; s++) {
-        this.stage = s;
-        this.stageInput = v;
-        const kind = kinds[s];
-        if (kind === MAP) v = fns[s]!(v);
-        else if (kind === FILTER) {
-          if (!fns[s]!(v)) continue outer;
-        } else fns[s]!(v);
+    let s = 0;
+    let v: unknown = undefined;
+    try {
+      outer: for (let i = 0; i < n; i++) {
+        v = values[i];
+        for (s = 0; s < stages; s++) {
+          const kind = kinds[s];
+          if (kind === MAP) v = fns[s]!(v);
+          else if (kind === FILTER) {
+            if (!fns[s]!(v)) continue outer;
+          } else fns[s]!(v);
+        }
+        output.collect(v, timestamps[i]!);
       }
-      output.collect(v, timestamps[i]!);
+    } catch (cause) {
+      this.stage = Math.min(s, stages - 1);
+      this.stageInput = v;
+      throw cause;
     }
   }
 
