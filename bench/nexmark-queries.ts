@@ -7,6 +7,7 @@ import {
   q11,
   q12,
   q14,
+  q14Columnar,
   q15,
   q16,
   q17,
@@ -16,7 +17,9 @@ import {
   q2,
   q20,
   q21,
+  q21Columnar,
   q22,
+  q22Columnar,
   q2Columnar,
   q3,
   q4,
@@ -47,7 +50,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
   q0, q1, q2, q3, q4, q5, q7, q8, q9, q11, q12, q14, q15, q16, q17, q18, q19, q20, q21, q22,
 };
 
-/** Bid columns out of a columnar query (q0–q2): `price` and `auction` are all the digest reads. */
+/** Columns out of a columnar query (q0–q2, q14, q21, q22): `price` and `auction` are all the digest reads. */
 export interface OutColumns {
   readonly length: number;
   readonly price: Float64Array;
@@ -62,6 +65,9 @@ export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   // 'columns' run on reused batches (`objectReuse`), so q1's output columns may be reused too.
   q1: { out: 'columns', query: (batches) => q1Columnar(batches, { objectReuse: true }) },
   q2: { out: 'columns', query: q2Columnar },
+  q14: { out: 'columns', query: (batches) => q14Columnar(batches, { objectReuse: true }) },
+  q21: { out: 'columns', query: (batches) => q21Columnar(batches, { objectReuse: true }) },
+  q22: { out: 'columns', query: q22Columnar },
   q5: { out: 'rows', query: q5Columnar },
   q7: { out: 'rows', query: q7Columnar },
 };
@@ -98,7 +104,7 @@ export function addRow(d: Digest, row: unknown): Digest {
   return d;
 }
 
-/** The same checksum as `addRow`'s, column by column: price (q0 and q1 rows have no num), auction. */
+/** The same checksum as `addRow`'s, column by column: price (q0–q2, q14, q21, q22 rows have no num), auction. */
 export function addColumns(d: Digest, cols: OutColumns): Digest {
   d.rows += cols.length;
   const { price, auction } = cols;

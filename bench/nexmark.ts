@@ -8,7 +8,7 @@
  * shows the median. Every run's result digest (rows and a checksum of their numbers) must equal
  * the first run's and the other variants', so no line can be fast by computing less. Variants:
  * sluice on event objects (the DataStream API over `nexmark()`), sluice on columnar batches
- * (`nexmarkColumnar()`: q0–q2, q5, q7), RxJS over an Observable of the same event objects, and
+ * (`nexmarkColumnar()`: q0–q2, q5, q7, q14, q21, q22), RxJS over an Observable of the same event objects, and
  * (q0–q2) RxJS over the same columnar batches. All four take their events from the same
  * generator kernel (WebAssembly).
  *

@@ -10,7 +10,7 @@ export { q8, type Q8Row } from './q8';
 export { q9, winningBids, type WinningBid } from './q9';
 export { q11, type Q11Row } from './q11';
 export { q12 } from './q12';
-export { q14, type Q14Row } from './q14';
+export { q14, BID_TIME_TYPES, type Q14Row } from './q14';
 export { q15, type Q15Row, type RankStats } from './q15';
 export { q16, type Q16Row } from './q16';
 export { q17, type Q17Row } from './q17';
@@ -21,3 +21,18 @@ export { q21, type Q21Row } from './q21';
 export { q22, type Q22Row } from './q22';
 export { q0Columnar, q1Columnar, q2Columnar, type Q1ColumnarOptions, type Q2Columns } from './columnar';
 export { q5Columnar, q7Columnar, withBatchEventTime } from './columnar-windows';
+export {
+  q14Columnar,
+  q14RowAt,
+  q21Columnar,
+  q21RowAt,
+  q21ChannelIds,
+  q22Columnar,
+  q22RowAt,
+  q22Directories,
+  type Q14Columns,
+  type Q21Columns,
+  type Q22Columns,
+  type Q22Directories,
+  type StatelessColumnarOptions,
+} from './columnar-stateless';

@@ -14,10 +14,18 @@ export interface Q14Row {
   readonly c_counts: number;
 }
 
+/** q14's times of day, by the index `bidTimeTypeIndex` gives. */
+export const BID_TIME_TYPES: readonly Q14Row['bidTimeType'][] = ['dayTime', 'nightTime', 'otherTime'];
+
+/** `bidTimeType` as an index into BID_TIME_TYPES: the columnar q14 stores it so, with no string per row. */
+export function bidTimeTypeIndex(dateTime: number): number {
+  const hour = Math.floor(dateTime / 3_600_000) % 24;
+  return hour >= 8 && hour <= 18 ? 0 : hour <= 6 || hour >= 20 ? 1 : 2;
+}
+
 /** `CASE WHEN HOUR(dateTime) BETWEEN 8 AND 18 THEN 'dayTime' WHEN <= 6 OR >= 20 THEN 'nightTime' ELSE 'otherTime'` (UTC). */
 export function bidTimeType(dateTime: number): Q14Row['bidTimeType'] {
-  const hour = Math.floor(dateTime / 3_600_000) % 24;
-  return hour >= 8 && hour <= 18 ? 'dayTime' : hour <= 6 || hour >= 20 ? 'nightTime' : 'otherTime';
+  return BID_TIME_TYPES[bidTimeTypeIndex(dateTime)]!;
 }
 
 /** The suite's `count_char` UDF: occurrences of `c` in `s`. */

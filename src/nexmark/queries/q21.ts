@@ -16,9 +16,14 @@ const CHANNEL_ID = /(&|^)channel_id=([^&]*)/;
 
 /** q21's `CASE lower(channel) … ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) END`; `null` when neither. */
 export function channelId(b: Bid): string | null {
-  const known = KNOWN_CHANNELS[b.channel.toLowerCase()];
+  return channelIdOf(b.channel, b.url);
+}
+
+/** `channelId` of a channel name and URL: the columnar q21 computes it once per channel of the table. */
+export function channelIdOf(channel: string, url: string): string | null {
+  const known = KNOWN_CHANNELS[channel.toLowerCase()];
   if (known !== undefined) return known;
-  return CHANNEL_ID.exec(b.url)?.[2] ?? null;
+  return CHANNEL_ID.exec(url)?.[2] ?? null;
 }
 
 /**
