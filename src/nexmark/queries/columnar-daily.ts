@@ -6,8 +6,11 @@
 //
 // A day's state is a table of groups (q15: one; q16: one per channel, in the order the channels
 // first bid that day — the order the object version's per-channel timers fire in) with twelve
-// counters each, and one open-addressing hash set of (group, bidder or auction, id) whose entries
-// carry a bit per price rank they were seen at: two probes per bid count all eight distincts.
+// counters each, and the bidders and auctions each group has seen, every one with a bit per price
+// rank it was seen at: two look-ups per bid count all eight distincts. Ids are dense integers
+// (bidders and auctions are numbered as they are made), so the groups that see most bids (q15's
+// one, q16's hot channels) keep those bits in a byte array indexed by id; the rest, and ids beyond
+// a bounded range, go to one open-addressing hash set of (group, bidder or auction, id).
 import type { Stream } from '../../api/stream';
 import { keyBy } from '../../operators/key-by';
 import { map } from '../../operators/map';
@@ -17,7 +20,7 @@ import { ValueStateDescriptor } from '../../state/descriptors';
 import type { ValueState } from '../../state/state';
 import type { Collector } from '../../types';
 import type { BidColumns, NexmarkBatch } from '../columnar';
-import { channelName } from '../tables';
+import { HOT_CHANNELS, channelName } from '../tables';
 import { DAY_MS, formatDay, formatMinute, type NexmarkQueryOptions } from './common';
 import { withBatchEventTime } from './columnar-windows';
 import type { Q15Row, RankStats } from './q15';
@@ -48,13 +51,17 @@ const BIDDERS = 4;
 const AUCTIONS = 8;
 const INITIAL_GROUPS = 8;
 const INITIAL_SLOTS = 1 << 12;
+/** Largest id range a dense group keeps in a byte array (4 MB); ids beyond it go to the hash set. */
+const DENSE_RANGE = 1 << 22;
 
 /**
  * One open day. Plain data: it is keyed state.
  *
  * ```
  *   group g:  counts[12g .. 12g+11] = bids ×4 | bidders ×4 | auctions ×4   lastTime[g]  channels[g]
- *   slot s:   ids[s] (Float64)  tags[s] = 2g + 1 (bidder) | 2g + 2 (auction), 0 empty  ranks[s] = bits 1–3
+ *   tag t:    2g + 1 (bidders of g) | 2g + 2 (auctions of g)
+ *             dense[t − 1][id − denseBase[t − 1]] = rank bits 1–3 (0: not seen)
+ *   slot s:   table[2s] = id   table[2s + 1] = 16t + rank bits 1–3 (0: empty)
  * ```
  */
 interface Day {
@@ -64,10 +71,14 @@ interface Day {
   channels: Int32Array;
   counts: Float64Array;
   lastTime: Float64Array;
+  /** Per tag. An id inside a tag's dense range is counted there, any other in the hash set. */
+  dense: Uint8Array[];
+  denseBase: number[];
+  /** Per tag: 1 while its dense range may still grow (it never grows over an id already in the hash set). */
+  denseOpen: number[];
   size: number;
-  ids: Float64Array;
-  tags: Int32Array;
-  ranks: Uint8Array;
+  /** The hash set; a slot's id and entry side by side, so a probe reads one cache line. */
+  table: Float64Array;
 }
 
 function newDay(): Day {
@@ -77,15 +88,16 @@ function newDay(): Day {
     channels: new Int32Array(INITIAL_GROUPS),
     counts: new Float64Array(INITIAL_GROUPS * COUNTERS),
     lastTime: new Float64Array(INITIAL_GROUPS).fill(Number.NEGATIVE_INFINITY),
+    dense: [],
+    denseBase: [],
+    denseOpen: [],
     size: 0,
-    ids: new Float64Array(INITIAL_SLOTS),
-    tags: new Int32Array(INITIAL_SLOTS),
-    ranks: new Uint8Array(INITIAL_SLOTS),
+    table: new Float64Array(2 * INITIAL_SLOTS),
   };
 }
 
 /** The group of `channel` in `day`, added at the end when the channel is new to the day. */
-function groupFor(day: Day, channel: number): number {
+function groupFor(day: Day, channel: number, denseBelow: number): number {
   if (channel >= day.groupOf.length) {
     const groupOf = new Int32Array(Math.max(channel + 1, day.groupOf.length * 2, 64));
     groupOf.set(day.groupOf);
@@ -93,11 +105,11 @@ function groupFor(day: Day, channel: number): number {
   }
   const g = day.groupOf[channel]! - 1;
   if (g >= 0) return g;
-  return (day.groupOf[channel] = addGroup(day, channel)) - 1;
+  return (day.groupOf[channel] = addGroup(day, channel, channel < denseBelow)) - 1;
 }
 
-/** Appends a group; returns the group count. */
-function addGroup(day: Day, channel: number): number {
+/** Appends a group, its bidders and auctions dense or hashed; returns the group count. */
+function addGroup(day: Day, channel: number, dense: boolean): number {
   const g = day.groups++;
   if (g === day.channels.length) {
     const channels = new Int32Array(g * 2);
@@ -111,6 +123,11 @@ function addGroup(day: Day, channel: number): number {
     day.lastTime = lastTime;
   }
   day.channels[g] = channel;
+  for (let k = 0; k < 2; k++) {
+    day.dense.push(new Uint8Array(0));
+    day.denseBase.push(0);
+    day.denseOpen.push(dense ? 1 : 0);
+  }
   return day.groups;
 }
 
@@ -124,43 +141,73 @@ function hash(id: number, tag: number): number {
 
 /** Marks `id` under `tag` at the rank bit: 3 when new to the tag, 1 when new to the rank only, else 0. */
 function mark(day: Day, id: number, tag: number, rankBit: number): number {
-  const tags = day.tags;
-  const mask = tags.length - 1;
+  const dense = day.dense[tag - 1]!;
+  const at = id - day.denseBase[tag - 1]!;
+  if (at >= 0 && at < dense.length && (at | 0) === at) {
+    const seen = dense[at]!;
+    if ((seen & rankBit) !== 0) return 0;
+    dense[at] = seen | rankBit;
+    return seen === 0 ? 3 : 1;
+  }
+  if (day.denseOpen[tag - 1] === 1 && widen(day, id, tag - 1)) return mark(day, id, tag, rankBit);
+  return markHashed(day, id, tag, rankBit);
+}
+
+/** Widens dense range `t` to take `id`; false (and closes the range) when it cannot. */
+function widen(day: Day, id: number, t: number): boolean {
+  const old = day.dense[t]!;
+  const base = day.denseBase[t]!;
+  const empty = old.length === 0;
+  const lo = empty ? id : Math.min(base, id);
+  const hi = empty ? id + 1 : Math.max(base + old.length, id + 1);
+  if (!Number.isInteger(id) || hi - lo > DENSE_RANGE) {
+    day.denseOpen[t] = 0;
+    return false;
+  }
+  // Room ahead of the ids, which mostly grow; below when the range grew down.
+  const length = Math.min(DENSE_RANGE, Math.max(1024, (hi - lo) * 2));
+  const from = id < base && !empty ? hi - length : lo;
+  const bits = new Uint8Array(length);
+  if (!empty) bits.set(old, base - from);
+  day.dense[t] = bits;
+  day.denseBase[t] = from;
+  return true;
+}
+
+function markHashed(day: Day, id: number, tag: number, rankBit: number): number {
+  const table = day.table;
+  const mask = (table.length >> 1) - 1;
   let at = hash(id, tag) & mask;
   for (;;) {
-    const t = tags[at]!;
-    if (t === 0) break;
-    if (t === tag && day.ids[at] === id) {
-      const seen = day.ranks[at]!;
-      if ((seen & rankBit) !== 0) return 0;
-      day.ranks[at] = seen | rankBit;
+    const k = 2 * at;
+    const entry = table[k + 1]!;
+    if (entry === 0) break;
+    if (entry >> 4 === tag && table[k] === id) {
+      if ((entry & rankBit) !== 0) return 0;
+      table[k + 1] = entry | rankBit;
       return 1;
     }
     at = (at + 1) & mask;
   }
-  tags[at] = tag;
-  day.ids[at] = id;
-  day.ranks[at] = rankBit;
-  if (++day.size * 2 > tags.length) rehash(day);
+  table[2 * at] = id;
+  table[2 * at + 1] = tag * 16 + rankBit;
+  if (++day.size * 4 > table.length) rehash(day);
   return 3;
 }
 
 function rehash(day: Day): void {
-  const { ids, tags, ranks } = day;
-  const slots = tags.length * 2;
-  const mask = slots - 1;
-  day.ids = new Float64Array(slots);
-  day.tags = new Int32Array(slots);
-  day.ranks = new Uint8Array(slots);
-  for (let s = 0; s < tags.length; s++) {
-    const tag = tags[s]!;
-    if (tag === 0) continue;
-    let at = hash(ids[s]!, tag) & mask;
-    while (day.tags[at] !== 0) at = (at + 1) & mask;
-    day.tags[at] = tag;
-    day.ids[at] = ids[s]!;
-    day.ranks[at] = ranks[s]!;
+  const old = day.table;
+  const table = new Float64Array(old.length * 2);
+  const mask = (table.length >> 1) - 1;
+  for (let k = 0; k < old.length; k += 2) {
+    const entry = old[k + 1]!;
+    if (entry === 0) continue;
+    let at = hash(old[k]!, entry >> 4) & mask;
+    while (table[2 * at + 1] !== 0) at = (at + 1) & mask;
+    table[2 * at] = old[k]!;
+    table[2 * at + 1] = entry;
   }
+  day.table = table;
 }
 
 function rankStatsAt(c: Float64Array, g: number): RankStats {
@@ -188,6 +235,8 @@ class DailyFunction<R> implements KeyedProcessFunction<number, DailyInput, R> {
 
   constructor(
     private readonly name: string,
+    /** Channels below this count their bidders and auctions in dense arrays (q15: its one group). */
+    private readonly denseBelow: number,
     private readonly emit: (day: Day, start: number, out: Collector<R>) => void,
   ) {}
 
@@ -213,12 +262,12 @@ class DailyFunction<R> implements KeyedProcessFunction<number, DailyInput, R> {
         day = days.get(s);
         if (day === undefined) {
           days.set(s, (day = newDay()));
-          if (channel === undefined) addGroup(day, 0);
+          if (channel === undefined) addGroup(day, 0, true);
           timers.registerEventTimeTimer(s + DAY_MS - 1);
         }
       }
       const d = day!;
-      if (channel !== undefined) g = groupFor(d, channel[i]!);
+      if (channel !== undefined) g = groupFor(d, channel[i]!, this.denseBelow);
       const p = price[i]!;
       const r = p < 10_000 ? 1 : p < 1_000_000 ? 2 : 3;
       const rankBit = 1 << r;
@@ -258,7 +307,7 @@ export function q15Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQuery
   return withBatchEventTime(batches, options).pipe(
     map((b: NexmarkBatch) => dailyInput(b, false)),
     keyBy((): number => 0),
-    process(new DailyFunction<Q15Row>('q15', (day, start, out) => out.collect({ day: formatDay(start), ...rankStatsAt(day.counts, 0) }))),
+    process(new DailyFunction<Q15Row>('q15', 1, (day, start, out) => out.collect({ day: formatDay(start), ...rankStatsAt(day.counts, 0) }))),
   );
 }
 
@@ -276,7 +325,7 @@ export function q16Columnar(batches: Stream<NexmarkBatch>, options: NexmarkQuery
     map((b: NexmarkBatch) => dailyInput(b, true)),
     keyBy((): number => 0),
     process(
-      new DailyFunction<Q16Row>('q16', (day, start, out) => {
+      new DailyFunction<Q16Row>('q16', HOT_CHANNELS.length, (day, start, out) => {
         const date = formatDay(start);
         for (let g = 0; g < day.groups; g++) {
           out.collect({ channel: channelName(day.channels[g]!), day: date, minute: formatMinute(day.lastTime[g]!), ...rankStatsAt(day.counts, g) });
