@@ -9,7 +9,9 @@ import {
   q14,
   q14Columnar,
   q15,
+  q15Columnar,
   q16,
+  q16Columnar,
   q17,
   q18,
   q19,
@@ -70,6 +72,8 @@ export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   q22: { out: 'columns', query: q22Columnar },
   q5: { out: 'rows', query: q5Columnar },
   q7: { out: 'rows', query: q7Columnar },
+  q15: { out: 'rows', query: q15Columnar },
+  q16: { out: 'rows', query: q16Columnar },
 };
 
 /** Rows, and a checksum of the numbers a query's rows carry. */
