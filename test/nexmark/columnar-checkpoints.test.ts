@@ -11,6 +11,8 @@ import {
   nexmarkColumnar,
   q5Columnar,
   q7Columnar,
+  q17Columnar,
+  q19Columnar,
   tap,
   type NexmarkBatch,
   type Stream,
@@ -56,6 +58,9 @@ describe('columnar q5 and q7 under checkpoints', () => {
   for (const [name, query] of [
     ['q5Columnar', q5Columnar],
     ['q7Columnar', q7Columnar],
+    // q17's day window and q19's top prices are keyed state too: the whole run's, restored.
+    ['q17Columnar', q17Columnar],
+    ['q19Columnar', q19Columnar],
   ] as const) {
     // Four runs of 300 batches with 60 checkpoints each: more than the default 5 s on a loaded machine.
     it(`${name} recovers its panes from a checkpoint after a failure, exactly once`, { timeout: 60_000 }, async () => {
