@@ -1,9 +1,11 @@
 // q17 and q19 on columnar batches against the object queries: the same rows, in order, over several
 // seeds and configurations (in order, out of order, across a UTC midnight so a q17 day window
-// fires mid-run, spread auction ids, reused batches); q19's change columns replayed into the
-// object query's upsert rows.
+// fires mid-run, late bids, spread auction ids, reused batches); q19's change columns replayed
+// into the object query's upsert rows.
 import { describe, expect, it } from 'vitest';
 import {
+  filter,
+  generateEvent,
   map,
   nexmark,
   nexmarkColumnar,
@@ -12,6 +14,7 @@ import {
   q19,
   q19Columnar,
   q19Replay,
+  resolveNexmarkConfig,
   tap,
   type NexmarkBatch,
   type NexmarkConfig,
@@ -19,6 +22,8 @@ import {
   type Q17Row,
   type Q19Row,
 } from '../../src/index';
+
+const DAY_MS = 86_400_000;
 
 const CONFIGS: readonly (readonly [string, NexmarkConfig])[] = [
   ['seed 7, in order', { seed: 7, events: 40_000, firstEventRate: 1000 }],
@@ -75,6 +80,38 @@ describe('q17 and q19 on columnar batches equal the object queries', { timeout: 
       expect(r.min_price).toBeLessThanOrEqual(r.avg_price);
       expect(r.avg_price).toBeLessThanOrEqual(r.max_price);
     }
+  });
+
+  it('q17 drops the bids whose day window has fired, the watermark following each batch', async () => {
+    // 1 event/s from 23:51:40 UTC in groups of 200 out of order (midnight inside one), a watermark bound of 1 s: bids of
+    // the old day come after a batch has passed midnight.
+    const config: NexmarkConfig = { seed: 4, events: 3000, firstEventRate: 1, baseTime: Date.UTC(2025, 0, 1, 23, 51, 40), outOfOrderGroupSize: 200 };
+    const perBatch = 100;
+    const bound = 1000;
+    const c = resolveNexmarkConfig(config);
+    const late = new Set<number>();
+    let watermark = Number.NEGATIVE_INFINITY;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    for (let at = 0; at < c.events; at += perBatch) {
+      for (let i = at; i < Math.min(c.events, at + perBatch); i++) {
+        const e = generateEvent(c, i);
+        maxTs = Math.max(maxTs, e.dateTime);
+        if (e.kind === 'bid' && Math.floor(e.dateTime / DAY_MS) * DAY_MS + DAY_MS - 1 <= watermark) late.add(i);
+      }
+      watermark = maxTs - bound - 1;
+    }
+    expect(late.size).toBeGreaterThan(0);
+    // The object query over the bids the columnar one keeps, with a bound that drops none of them.
+    let seen = 0;
+    const kept = nexmark(config).pipe(filter(() => !late.has(seen++)));
+    const [everyBid, reference, columnar] = await Promise.all([
+      q17(nexmark(config), { outOfOrderness: 1e12 }).collect(),
+      q17(kept, { outOfOrderness: 1e12 }).collect(),
+      q17Columnar(nexmarkColumnar({ ...config, eventsPerBatch: perBatch }), { outOfOrderness: bound }).collect(),
+    ]);
+    expect(new Set(columnar.map((r) => r.day))).toEqual(new Set(['2025-01-01', '2025-01-02']));
+    expect(reference).not.toEqual(everyBid); // some late bid counted in its day
+    expect(columnar).toEqual(reference);
   });
 
   it('spread auction ids (the slot Map fallback) and reused batches give the same rows', async () => {
