@@ -13,8 +13,10 @@ import {
   q16,
   q16Columnar,
   q17,
+  q17Columnar,
   q18,
   q19,
+  q19Columnar,
   q1Columnar,
   q2,
   q20,
@@ -33,6 +35,8 @@ import {
   q9,
   type NexmarkBatch,
   type NexmarkEvent,
+  map,
+  type Q19Columns,
   type Stream,
 } from '../src/index';
 
@@ -74,7 +78,21 @@ export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   q7: { out: 'rows', query: q7Columnar },
   q15: { out: 'rows', query: q15Columnar },
   q16: { out: 'rows', query: q16Columnar },
+  q17: { out: 'rows', query: q17Columnar },
+  // One column row per row of the object q19 (a change of an auction's top 10).
+  q19: { out: 'columns', query: (batches) => q19Columnar(batches).pipe(map(q19DigestColumns)) },
 };
+
+let q19NoPrice = new Float64Array(0);
+
+/**
+ * q19's changes as the digest reads them: the object q19's rows carry no price (their bids are in
+ * `top`), so neither do these — the auction only, which both checksums add.
+ */
+function q19DigestColumns(cols: Q19Columns): OutColumns {
+  if (q19NoPrice.length < cols.length) q19NoPrice = new Float64Array(cols.length * 2);
+  return { length: cols.length, auction: cols.auction, price: q19NoPrice };
+}
 
 /** Rows, and a checksum of the numbers a query's rows carry. */
 export interface Digest {

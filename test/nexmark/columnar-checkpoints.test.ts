@@ -1,6 +1,6 @@
-// q5Columnar and q7Columnar keep their panes in keyed state: a job that fails once restarts from
-// its latest checkpoint and commits exactly the rows of a run without the failure (Flink's
-// exactly-once), and a savepoint taken mid-run restores them.
+// The columnar window queries (q5, q7, q15, q16, q17, q19) keep their state in keyed state: a job
+// that fails once restarts from its latest checkpoint and commits exactly the rows of a run without
+// the failure (Flink's exactly-once), and a savepoint taken mid-run restores them.
 import { describe, expect, it } from 'vitest';
 import {
   CollectingTwoPhaseCommitSink,
@@ -13,6 +13,8 @@ import {
   q7Columnar,
   q15Columnar,
   q16Columnar,
+  q17Columnar,
+  q19Columnar,
   tap,
   type NexmarkBatch,
   type Stream,
@@ -58,6 +60,9 @@ describe('columnar q5 and q7 under checkpoints', () => {
   for (const [name, query] of [
     ['q5Columnar', q5Columnar],
     ['q7Columnar', q7Columnar],
+    // q17's day window and q19's top prices are keyed state too: the whole run's, restored.
+    ['q17Columnar', q17Columnar],
+    ['q19Columnar', q19Columnar],
   ] as const) {
     // Four runs of 300 batches with 60 checkpoints each: more than the default 5 s on a loaded machine.
     it(`${name} recovers its panes from a checkpoint after a failure, exactly once`, { timeout: 60_000 }, async () => {

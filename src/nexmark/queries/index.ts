@@ -22,6 +22,7 @@ export { q22, type Q22Row } from './q22';
 export { q0Columnar, q1Columnar, q2Columnar, type Q1ColumnarOptions, type Q2Columns } from './columnar';
 export { q5Columnar, q7Columnar, withBatchEventTime } from './columnar-windows';
 export { q15Columnar, q16Columnar } from './columnar-daily';
+export { q17Columnar, q19Columnar, q19Replay, type Q19Columns } from './columnar-q17-q19';
 export {
   q14Columnar,
   q14RowAt,
