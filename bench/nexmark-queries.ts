@@ -108,6 +108,8 @@ interface DigestFields {
   readonly bid_count?: unknown;
   readonly avg?: unknown;
   readonly total_bids?: unknown;
+  readonly total_bidders?: unknown;
+  readonly rank3_auctions?: unknown;
 }
 
 // Named loads, not a loop over field names: the sink is the same for every variant, and should
@@ -122,6 +124,9 @@ export function addRow(d: Digest, row: unknown): Digest {
     if (typeof r.bid_count === 'number') d.sum += r.bid_count;
     if (typeof r.avg === 'number') d.sum += r.avg;
     if (typeof r.total_bids === 'number') d.sum += r.total_bids;
+    // q15/q16's distinct counts, weighted apart so that one counted in the other's place shows.
+    if (typeof r.total_bidders === 'number') d.sum += 3 * r.total_bidders;
+    if (typeof r.rank3_auctions === 'number') d.sum += 7 * r.rank3_auctions;
   }
   return d;
 }
