@@ -15,6 +15,7 @@ import {
   q17,
   q17Columnar,
   q18,
+  q18Columnar,
   q19,
   q19Columnar,
   q1Columnar,
@@ -81,6 +82,8 @@ export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   q17: { out: 'rows', query: q17Columnar },
   // One column row per row of the object q19 (a change of an auction's top 10).
   q19: { out: 'columns', query: (batches) => q19Columnar(batches).pipe(map(q19DigestColumns)) },
+  // One column row per upsert of the object q18 (a bid, whose price and auction the digest adds).
+  q18: { out: 'columns', query: q18Columnar },
 };
 
 let q19NoPrice = new Float64Array(0);

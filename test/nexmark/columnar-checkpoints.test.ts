@@ -14,6 +14,7 @@ import {
   q15Columnar,
   q16Columnar,
   q17Columnar,
+  q18Columnar,
   q19Columnar,
   tap,
   type NexmarkBatch,
@@ -63,6 +64,8 @@ describe('columnar q5 and q7 under checkpoints', () => {
     // q17's day window and q19's top prices are keyed state too: the whole run's, restored.
     ['q17Columnar', q17Columnar],
     ['q19Columnar', q19Columnar],
+    // q18's latest time per (bidder, auction) too: a replayed bid must not count as a new latest.
+    ['q18Columnar', q18Columnar],
   ] as const) {
     // Four runs of 300 batches with 60 checkpoints each: more than the default 5 s on a loaded machine.
     it(`${name} recovers its panes from a checkpoint after a failure, exactly once`, { timeout: 60_000 }, async () => {
