@@ -57,7 +57,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
   q0, q1, q2, q3, q4, q5, q7, q8, q9, q11, q12, q14, q15, q16, q17, q18, q19, q20, q21, q22,
 };
 
-/** Columns out of a columnar query (q0–q2, q14, q21, q22): `price` and `auction` are all the digest reads. */
+/** Columns out of a columnar query (q0–q2, q14, q18, q19, q21, q22): `price` and `auction` are all the digest reads. */
 export interface OutColumns {
   readonly length: number;
   readonly price: Float64Array;
@@ -134,7 +134,7 @@ export function addRow(d: Digest, row: unknown): Digest {
   return d;
 }
 
-/** The same checksum as `addRow`'s, column by column: price (q0–q2, q14, q21, q22 rows have no num), auction. */
+/** The same checksum as `addRow`'s, column by column: price (q0–q2, q14, q18, q19, q21, q22 rows have no num), auction. */
 export function addColumns(d: Digest, cols: OutColumns): Digest {
   d.rows += cols.length;
   const { price, auction } = cols;
