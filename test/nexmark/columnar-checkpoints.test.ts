@@ -16,6 +16,8 @@ import {
   q17Columnar,
   q18Columnar,
   q19Columnar,
+  q3Columnar,
+  q8Columnar,
   tap,
   type NexmarkBatch,
   type Stream,
@@ -90,6 +92,24 @@ describe('columnar q15 and q16 under checkpoints', () => {
     it(`${name} recovers its open day from a checkpoint after a failure, exactly once`, { timeout: 60_000 }, async () => {
       const expected = await run(query);
       expect(expected.committed.length).toBeGreaterThanOrEqual(1);
+      for (const failAt of [61, 157, 263]) {
+        const recovered = await run(query, failAt);
+        expect(recovered.restarts, `failure at batch ${failAt}`).toBe(1);
+        expect(recovered.committed, `failure at batch ${failAt}`).toEqual(expected.committed);
+      }
+    });
+  }
+});
+
+// q3's join state (persons and the auctions waiting for them) and q8's open windows are keyed state.
+describe('columnar q3 and q8 under checkpoints', () => {
+  for (const [name, query] of [
+    ['q3Columnar', q3Columnar],
+    ['q8Columnar', q8Columnar],
+  ] as const) {
+    it(`${name} recovers its join from a checkpoint after a failure, exactly once`, { timeout: 60_000 }, async () => {
+      const expected = await run(query);
+      expect(expected.committed.length).toBeGreaterThanOrEqual(3);
       for (const failAt of [61, 157, 263]) {
         const recovered = await run(query, failAt);
         expect(recovered.restarts, `failure at batch ${failAt}`).toBe(1);

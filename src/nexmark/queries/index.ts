@@ -24,6 +24,7 @@ export { q5Columnar, q7Columnar, withBatchEventTime } from './columnar-windows';
 export { q15Columnar, q16Columnar } from './columnar-daily';
 export { q17Columnar, q19Columnar, q19Replay, type Q19Columns } from './columnar-q17-q19';
 export { q18Columnar } from './columnar-q18-q12';
+export { q3Columnar, q8Columnar } from './columnar-joins';
 export {
   q14Columnar,
   q14RowAt,
