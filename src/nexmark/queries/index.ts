@@ -23,7 +23,7 @@ export { q0Columnar, q1Columnar, q2Columnar, type Q1ColumnarOptions, type Q2Colu
 export { q5Columnar, q7Columnar, withBatchEventTime } from './columnar-windows';
 export { q15Columnar, q16Columnar } from './columnar-daily';
 export { q17Columnar, q19Columnar, q19Replay, type Q19Columns } from './columnar-q17-q19';
-export { q18Columnar } from './columnar-q18-q12';
+export { q18Columnar } from './columnar-q18';
 export { q3Columnar, q8Columnar } from './columnar-joins';
 export {
   q14Columnar,
