@@ -25,6 +25,7 @@ export { q15Columnar, q16Columnar } from './columnar-daily';
 export { q17Columnar, q19Columnar, q19Replay, type Q19Columns } from './columnar-q17-q19';
 export { q18Columnar } from './columnar-q18';
 export { q3Columnar, q8Columnar } from './columnar-joins';
+export { q4Columnar } from './columnar-q4';
 export {
   q14Columnar,
   q14RowAt,
