@@ -17,6 +17,7 @@ import {
   q18Columnar,
   q19Columnar,
   q3Columnar,
+  q4Columnar,
   q8Columnar,
   tap,
   type NexmarkBatch,
@@ -101,11 +102,14 @@ describe('columnar q15 and q16 under checkpoints', () => {
   }
 });
 
-// q3's join state (persons and the auctions waiting for them) and q8's open windows are keyed state.
+// q3's join state (persons and the auctions waiting for them), q8's open windows and q4's open
+// auctions are keyed state.
 describe('columnar q3 and q8 under checkpoints', () => {
   for (const [name, query] of [
     ['q3Columnar', q3Columnar],
     ['q8Columnar', q8Columnar],
+    // q4's auctions, their best prices, the bids before their auction and the averages so far.
+    ['q4Columnar', q4Columnar],
   ] as const) {
     it(`${name} recovers its join from a checkpoint after a failure, exactly once`, { timeout: 60_000 }, async () => {
       const expected = await run(query);
