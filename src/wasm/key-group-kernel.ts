@@ -42,11 +42,12 @@ export class KeyGroupKernel {
       return out;
     }
     const base = this.exports.reserve(n * 12);
-    const { f64, i32 } = this.memory!.views();
-    f64.set(keys, base >>> 3);
+    const memory = this.memory!;
+    memory.refresh();
+    memory.f64.set(keys, base >>> 3);
     const outPtr = base + n * 8;
     this.exports.keyGroups(base, n, maxParallelism, outPtr);
-    out.set(i32.subarray(outPtr >>> 2, (outPtr >>> 2) + n));
+    out.set(memory.i32.subarray(outPtr >>> 2, (outPtr >>> 2) + n));
     return out;
   }
 }

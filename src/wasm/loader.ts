@@ -43,8 +43,9 @@ async function readBytes(url: URL): Promise<ArrayBuffer> {
 /** A kernel's linear memory as typed-array views, re-made after the memory grows. */
 export class KernelMemory {
   private buffer: ArrayBuffer;
-  private f64: Float64Array;
-  private i32: Int32Array;
+  /** Views over the current buffer: call `refresh()` after any call into the kernel that may grow it. */
+  f64: Float64Array;
+  i32: Int32Array;
 
   constructor(private readonly memory: WebAssembly.Memory) {
     this.buffer = memory.buffer;
@@ -52,13 +53,12 @@ export class KernelMemory {
     this.i32 = new Int32Array(this.buffer);
   }
 
-  /** Views over the current buffer; a grown memory detaches the old one, so always ask here. */
-  views(): { f64: Float64Array; i32: Int32Array } {
-    if (this.memory.buffer !== this.buffer) {
-      this.buffer = this.memory.buffer;
-      this.f64 = new Float64Array(this.buffer);
-      this.i32 = new Int32Array(this.buffer);
-    }
-    return { f64: this.f64, i32: this.i32 };
+  /** Re-makes the views if the memory grew (which detaches the old buffer); whether it did. */
+  refresh(): boolean {
+    if (this.memory.buffer === this.buffer) return false;
+    this.buffer = this.memory.buffer;
+    this.f64 = new Float64Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    return true;
   }
 }

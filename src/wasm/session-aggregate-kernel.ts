@@ -81,7 +81,8 @@ export class WasmSessionAggregation implements SessionAggregation {
       throw new Error('session-aggregate kernel refused its configuration');
     }
     this.memory = new KernelMemory(exports.memory);
-    ({ f64: this.f64, i32: this.i32 } = this.memory.views());
+    this.f64 = this.memory.f64;
+    this.i32 = this.memory.i32;
     this.out = { count: 0, keys: NO_VALUES, starts: NO_VALUES, ends: NO_VALUES, results: config.aggregates.map(() => NO_VALUES) };
     this.batch = { fired: this.out, late: new Int32Array(0), lateCount: 0 };
   }
@@ -178,10 +179,9 @@ export class WasmSessionAggregation implements SessionAggregation {
 
   /** Re-makes the views if the memory grew (which detaches the old buffer). */
   private sync(): void {
-    const { f64, i32 } = this.memory.views();
-    if (f64 === this.f64) return;
-    this.f64 = f64;
-    this.i32 = i32;
+    if (!this.memory.refresh()) return;
+    this.f64 = this.memory.f64;
+    this.i32 = this.memory.i32;
     this.inView = undefined;
     this.outCap = -1;
   }

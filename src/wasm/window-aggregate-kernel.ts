@@ -1,6 +1,6 @@
 import { accumulatorsOf, checkState, PaneAggregation, planWindowAggregation, type WindowAggregationPlan } from '../windowing/pane-aggregation';
 import type { FiredWindows, KernelInput, WindowAggregation, WindowAggregationConfig, WindowAggregationState } from '../windowing/window-aggregation';
-import { instantiateKernel } from './loader';
+import { instantiateKernel, KernelMemory } from './loader';
 
 /** The exports of `assembly/window-aggregate.ts`. */
 interface WindowKernelExports {
@@ -65,7 +65,7 @@ export class WasmWindowAggregation implements WindowAggregation {
   private readonly slotOfColumn: Int32Array;
 
   // Views of linear memory, re-made when it grows (which detaches the old buffer).
-  private buffer: ArrayBuffer;
+  private readonly memory: KernelMemory;
   private f64: Float64Array;
   private inBase = 0;
   private inCap = 0;
@@ -93,8 +93,8 @@ export class WasmWindowAggregation implements WindowAggregation {
     if (exports.configure(plan.size, plan.slide, plan.offset, plan.aggregates.length, used, weightSlot) !== 0) {
       throw new Error('window-aggregate kernel refused its configuration');
     }
-    this.buffer = exports.memory.buffer;
-    this.f64 = new Float64Array(this.buffer);
+    this.memory = new KernelMemory(exports.memory);
+    this.f64 = this.memory.f64;
     this.out = { count: 0, keys: NO_VALUES, starts: NO_VALUES, results: plan.aggregates.map(() => NO_VALUES) };
     this.reserve(1);
   }
@@ -244,9 +244,8 @@ export class WasmWindowAggregation implements WindowAggregation {
 
   /** Re-makes the views if the memory grew. */
   private sync(): void {
-    if (this.exports.memory.buffer === this.buffer) return;
-    this.buffer = this.exports.memory.buffer;
-    this.f64 = new Float64Array(this.buffer);
+    if (!this.memory.refresh()) return;
+    this.f64 = this.memory.f64;
     this.inView = undefined;
     this.outCap = -1;
   }
