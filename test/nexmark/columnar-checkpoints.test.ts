@@ -1,6 +1,6 @@
-// The columnar window queries (q5, q7, q15, q16, q17, q19) keep their state in keyed state: a job
+// The stateful columnar queries (q3–q5, q7, q8, q15–q19) keep their state in keyed state: a job
 // that fails once restarts from its latest checkpoint and commits exactly the rows of a run without
-// the failure (Flink's exactly-once), and a savepoint taken mid-run restores them.
+// the failure (Flink's exactly-once).
 import { describe, expect, it } from 'vitest';
 import {
   CollectingTwoPhaseCommitSink,
