@@ -227,22 +227,32 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
 
   /**
    * The keys and field values of records [from, from + n) into the kernel's input columns, in one
-   * pass over the records: each record is read while it is in cache, once.
+   * pass over the records: each record is read while it is in cache, once. The user's functions are
+   * called bare, without `KeySelector.keyOf`'s try/catch per call: any failure (or a null key) throws
+   * out to `addBatch`, whose `extractInOrder` calls them again to name the record.
    */
   private extract(values: T[], from: number, n: number, input: KernelInput): void {
-    const selector = this.spec.keySelector;
+    const select = this.spec.keySelector.fn;
     const { keys, timestamps, columns } = input;
     const fields = this.fields;
     const nFields = fields.length;
+    // One numeric field (a sum, min, max or avg beside counts) is the common case: its function
+    // and column in locals, with no inner loop.
+    const field0 = nFields === 1 && !this.anyValue[0]! ? fields[0]! : undefined;
+    const column0 = columns[0]!;
     for (let i = 0; i < n; i++) {
       const value = values[from + i]!;
-      const key = selector.keyOf(value);
+      const key = select(value);
       if (typeof key === 'number' && key !== 0 && Number.isSafeInteger(key)) keys[i] = key;
       else {
+        if (key === undefined || key === null) throw new TypeError('null key'); // extractInOrder names it
         keys[i] = this.idOf(key);
         if (key === 0) this.noteZero(key, timestamps[i]!);
       }
-      for (let f = 0; f < nFields; f++) columns[f]![i] = this.columnValue(fields[f]!(value), f);
+      if (field0 !== undefined) {
+        const x = field0(value);
+        column0[i] = typeof x === 'number' ? x : this.columnValue(x, 0);
+      } else for (let f = 0; f < nFields; f++) columns[f]![i] = this.columnValue(fields[f]!(value), f);
     }
   }
 

@@ -61,4 +61,41 @@ describe('the window kernel operator reads keys and fields in one pass, and repo
       expect(await failure(events, k, a, b)).toMatch(new RegExp(`"i":${expected}[,}]`));
     }
   });
+
+  // One numeric field is read on its own fast path, and keys are read without a try/catch per
+  // call: a missing key and a non-number still fail as Flink's keyBy and sum do, naming the record.
+  async function oneField(key: (e: Ev) => unknown, price: (e: Ev) => unknown, wasm: boolean): Promise<string> {
+    const rows = new StreamEnvironment({ wasm })
+      .fromArray(events)
+      .pipe(
+        watermarks({ timestamp: (e: Ev) => e.ts }),
+        keyBy(key),
+        window(tumbling(1_000)),
+        aggregate({ total: sum(price as (e: Ev) => number) }),
+      )
+      .collect();
+    const error = await rows.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    if (error === undefined) throw new Error('the job did not fail');
+    return error.message;
+  }
+
+  for (const wasm of [true, false]) {
+    it(`a key function that returns null or undefined fails the job naming the record (${wasm ? 'WASM' : 'JS'} kernel)`, async () => {
+      const nullAt7 = await oneField((e) => (e.i === 7 ? null : e.i % 3), (e) => e.i, wasm);
+      expect(nullAt7).toMatch(/the key function returned null; every record needs a key/);
+      expect(nullAt7).toMatch(/"i":7/);
+      const undefinedAt9 = await oneField((e) => (e.i === 9 ? undefined : `k${e.i % 3}`), (e) => e.i, wasm);
+      expect(undefinedAt9).toMatch(/returned undefined/);
+      expect(undefinedAt9).toMatch(/"i":9/);
+    });
+
+    it(`the one numeric field's first non-number fails the job naming the record (${wasm ? 'WASM' : 'JS'} kernel)`, async () => {
+      const message = await oneField((e) => e.i % 3, (e) => (e.i === 12 ? 'twelve' : e.i), wasm);
+      expect(message).toMatch(/sum/);
+      expect(message).toMatch(/"i":12/);
+    });
+  }
 });
