@@ -63,7 +63,7 @@ type Emit = (partial: PartialAggregate, timestamp: Timestamp) => void;
  * Only count, sum, min, max and avg merge exactly (a float sum may differ in the last bits, as it
  * does whenever elements arrive over several channels). The folding runs on the window kernel
  * (WebAssembly, or its JavaScript twin) with tumbling windows of one pane: keys and fields are read
- * one function at a time into its input columns, as the kernel window operator does, and a key
+ * in one pass into its input columns, as the kernel window operator does, and a key
  * other than a safe integer ≠ 0 goes in as an id (0 and −0 one key, as in keyed state).
  */
 export class WindowCombiner<T> {
@@ -122,22 +122,13 @@ export class WindowCombiner<T> {
     const { keys, columns } = input;
     const times = input.timestamps;
     const n = to - from;
+    try {
+      this.extract(values, from, n, keys, columns);
+    } catch {
+      this.extractInOrder(values, from, n, keys, columns);
+    }
     let i = 0;
     try {
-      const selector = this.spec.keySelector;
-      for (; i < n; i++) {
-        const key = selector.keyOf(values[from + i]!);
-        keys[i] = typeof key === 'number' && key !== 0 && Number.isSafeInteger(key) ? key : this.idOf(key);
-      }
-      for (let f = 0; f < this.fields.length; f++) {
-        const field = this.fields[f]!;
-        const column = columns[f]!;
-        for (i = 0; i < n; i++) {
-          const x = field(values[from + i]!);
-          if (typeof x !== 'number') throw notANumber(this.names[f]!, x);
-          column[i] = x;
-        }
-      }
       let earliest = Number.POSITIVE_INFINITY;
       for (i = 0; i < n; i++) {
         const t = timestamps[from + i]!;
@@ -168,6 +159,63 @@ export class WindowCombiner<T> {
       }
     } catch (cause) {
       throw operatorFailure(this.spec.operator, this.spec.uid, values[from + Math.min(i, n - 1)], cause);
+    }
+  }
+
+  /**
+   * The keys and field values of records [from, from + n) into the kernel's input, in one pass over
+   * the records, calling the user's functions bare. Any failure (or a null key) throws out to
+   * `addPiece`, whose `extractInOrder` calls them again to name the record.
+   */
+  private extract(values: readonly T[], from: number, n: number, keys: Float64Array, columns: readonly Float64Array[]): void {
+    const select = this.spec.keySelector.fn;
+    const fields = this.fields;
+    const nFields = fields.length;
+    // One field (a sum, min, max or avg beside counts) is the common case: no inner loop.
+    const field0 = nFields === 1 ? fields[0]! : undefined;
+    const column0 = columns[0]!;
+    for (let i = 0; i < n; i++) {
+      const value = values[from + i]!;
+      const key = select(value);
+      if (typeof key === 'number' && key !== 0 && Number.isSafeInteger(key)) keys[i] = key;
+      else {
+        if (key === undefined || key === null) throw new TypeError('null key'); // extractInOrder names it
+        keys[i] = this.idOf(key);
+      }
+      if (field0 !== undefined) {
+        const x = field0(value);
+        if (typeof x !== 'number') throw notANumber(this.names[0]!, x);
+        column0[i] = x;
+      } else {
+        for (let f = 0; f < nFields; f++) {
+          const x = fields[f]!(value);
+          if (typeof x !== 'number') throw notANumber(this.names[f]!, x);
+          columns[f]![i] = x;
+        }
+      }
+    }
+  }
+
+  /** `extract` one function at a time, keys first: a failure names the record that order reaches first. */
+  private extractInOrder(values: readonly T[], from: number, n: number, keys: Float64Array, columns: readonly Float64Array[]): void {
+    let i = 0;
+    try {
+      const selector = this.spec.keySelector;
+      for (; i < n; i++) {
+        const key = selector.keyOf(values[from + i]!);
+        keys[i] = typeof key === 'number' && key !== 0 && Number.isSafeInteger(key) ? key : this.idOf(key);
+      }
+      for (let f = 0; f < this.fields.length; f++) {
+        const field = this.fields[f]!;
+        const column = columns[f]!;
+        for (i = 0; i < n; i++) {
+          const x = field(values[from + i]!);
+          if (typeof x !== 'number') throw notANumber(this.names[f]!, x);
+          column[i] = x;
+        }
+      }
+    } catch (cause) {
+      throw operatorFailure(this.spec.operator, this.spec.uid, values[from + i], cause);
     }
   }
 

@@ -159,6 +159,24 @@ describe('pre-aggregation before the keyBy exchange', () => {
     );
     await expect(bad.collect()).rejects.toThrow(/Operator "totals" failed on record .*sum: the field function returned string x/);
   });
+
+  // The combiner reads keys and fields in one pass; a failure is reported as one loop per
+  // function finds it: the first failing key, else the first failing field value.
+  it('a null key fails naming the record, and a failing key wins over an earlier failing field', async () => {
+    const input = [
+      { k: 'a', ts: 1, v: 1 },
+      { k: 'b', ts: 2, v: 'x' as unknown as number },
+      { k: null as unknown as string, ts: 3, v: 3 },
+    ];
+    const env = new StreamEnvironment({ parallelism: 2 });
+    const bad = env.fromArray(input).pipe(
+      watermarks<Ev>({ timestamp: (e) => e.ts }),
+      keyBy((e) => e.k),
+      window(tumbling(100)),
+      aggregate({ s: sum((e: Ev) => e.v) }, { name: 'totals' }),
+    );
+    await expect(bad.collect()).rejects.toThrow(/failed on record \{"k":null,"ts":3,"v":3\}.*the key function returned null/);
+  });
 });
 
 describe('WindowCombiner', () => {
