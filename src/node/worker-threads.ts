@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { wrap } from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter.js';
 import type { TaskManagerApi } from '../parallel/protocol';
-import type { SpawnedWorker, WorkerPool } from '../parallel/worker-pool';
+import { workerPool, type WorkerPool, type WorkerPoolOptions } from '../parallel/worker-pool';
 
 /**
  * `worker_threads` running sluice's worker entry. From the published package the entry is plain
@@ -15,8 +15,11 @@ import type { SpawnedWorker, WorkerPool } from '../parallel/worker-pool';
  * @example
  * const env = new StreamEnvironment({ parallelism: 2, workers: nodeWorkers() });
  * const rows = await env.collectJob(new URL('./jobs/counts.ts', import.meta.url));
+ *
+ * // A session cluster: jobs after the first start on warm workers; close() ends them.
+ * const cluster = nodeWorkers({ keepAlive: true });
  */
-export interface NodeWorkersOptions {
+export interface NodeWorkersOptions extends WorkerPoolOptions {
   readonly resourceLimits?: { readonly maxOldGenerationSizeMb?: number };
   /**
    * Node options of each worker; by default the process's own (`process.execArgv`), so that a
@@ -28,37 +31,23 @@ export interface NodeWorkersOptions {
 }
 
 export function nodeWorkers(options: NodeWorkersOptions = {}): WorkerPool {
-  const live = new Set<SpawnedWorker>();
-  return {
-    available: true,
-    live,
-    spawn(index: number): SpawnedWorker {
+  return workerPool(
+    true,
+    (index) => {
       const worker = startWorker(index, options);
-      const listeners: Array<(e: Error) => void> = [];
-      let terminated = false;
-      const spawned: SpawnedWorker = {
+      return {
         api: wrap<TaskManagerApi>(nodeEndpoint(worker)),
-        terminate: () => {
-          if (terminated) return;
-          terminated = true;
-          live.delete(spawned);
-          void worker.terminate();
+        terminate: () => void worker.terminate(),
+        watch: (died) => {
+          worker.on('error', died);
+          worker.on('exit', (code) => died(new Error(`worker ${index} exited with code ${code}`)));
         },
-        onExit: (listener) => listeners.push(listener),
+        // An idle worker of a kept-alive pool does not keep the process running.
+        hold: (held) => (held ? worker.ref() : worker.unref()),
       };
-      worker.on('error', (e) => {
-        for (const l of listeners) l(e);
-      });
-      worker.on('exit', (code) => {
-        live.delete(spawned);
-        const reason = terminated ? 'was terminated' : `exited with code ${code}`;
-        terminated = true;
-        for (const l of listeners) l(new Error(`worker ${index} ${reason}`));
-      });
-      live.add(spawned);
-      return spawned;
     },
-  };
+    options,
+  );
 }
 
 function startWorker(index: number, options: NodeWorkersOptions): Worker {

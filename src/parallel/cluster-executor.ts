@@ -34,6 +34,8 @@ export class ClusterExecutor implements JobHandle {
   private resolveDone!: (r: JobResult) => void;
   private rejectDone!: (e: unknown) => void;
   private workers: SpawnedWorker[] = [];
+  /** Per worker: stops this attempt listening for its death (when it goes back to the pool). */
+  private unwatch: Array<() => void> = [];
   private readonly eventPorts: MessagePort[] = [];
   private coordinator: CheckpointCoordinator | undefined;
   private drained = 0;
@@ -68,7 +70,7 @@ export class ClusterExecutor implements JobHandle {
     const count = this.config.parallelism;
     const { pool } = this.job;
     this.workers = Array.from({ length: count }, (_, i) => pool.spawn(i));
-    this.workers.forEach((w, i) => w.onExit((e) => this.fail(new SluiceError(`Worker ${i} was lost: ${e.message}`, { cause: e }))));
+    this.unwatch = this.workers.map((w, i) => w.onExit((e) => this.fail(new SluiceError(`Worker ${i} was lost: ${e.message}`, { cause: e }))));
     // One channel per pair of workers carries all their subtasks' channels, both ways.
     const peers: Array<Array<MessagePort | undefined>> = Array.from({ length: count }, () => new Array<MessagePort | undefined>(count));
     for (let a = 0; a < count; a++) {
@@ -298,7 +300,13 @@ export class ClusterExecutor implements JobHandle {
     this.cancelTick?.();
     this.cancelPoll?.();
     this.coordinator?.abort(new SluiceError(`The job attempt ended (${status})`));
-    for (const w of this.workers) w.terminate();
+    // A finished job's workers are idle: the pool keeps them for the next job (keepAlive) or ends
+    // them. Any other end may leave work running on them: they go.
+    for (const stop of this.unwatch) stop();
+    for (const w of this.workers) {
+      if (status === 'finished') this.job.pool.release(w);
+      else w.terminate();
+    }
     for (const port of this.eventPorts) port.close();
     if (status === 'failed') this.rejectDone(error);
     else this.resolveDone({ status, metrics: this.metrics() });

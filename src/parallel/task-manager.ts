@@ -59,9 +59,20 @@ export class TaskManager implements TaskManagerApi {
   private events: MessagePort | undefined;
   private dataPlane: DataPlane | undefined;
   private release_: (() => void) | undefined;
-  private readonly released = new Promise<void>((resolve) => (this.release_ = resolve));
+  private released = Promise.resolve();
 
+  /** The current job's ports: its peers' and its event port. */
+  private ports: MessagePort[] = [];
+
+  /**
+   * Builds and deploys this worker's share of a job. A worker of a kept-alive pool deploys one job
+   * after another: the previous one has finished, and only its ports are left to close.
+   */
   async deploy(spec: DeploySpec): Promise<PlanSummary> {
+    this.dataPlane?.close();
+    for (const port of this.ports) port.close();
+    this.ports = [...spec.peers.filter((p): p is MessagePort => p !== undefined), spec.events];
+    this.released = new Promise<void>((resolve) => (this.release_ = resolve));
     const events = spec.events;
     this.events = events;
     const module = (await import(/* @vite-ignore */ spec.moduleUrl)) as { default?: unknown };

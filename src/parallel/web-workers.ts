@@ -1,6 +1,6 @@
 import { wrap } from 'comlink';
 import type { TaskManagerApi } from './protocol';
-import type { SpawnedWorker, WorkerPool } from './worker-pool';
+import { workerPool, type WorkerPool, type WorkerPoolOptions } from './worker-pool';
 
 /**
  * The worker entry next to this module: `worker-entry.ts` when sluice runs from its sources (the
@@ -22,6 +22,11 @@ function defaultEntry(): URL {
   return new URL(here.protocol === 'file:' ? './worker-entry.ts' : './worker-entry.ts?worker_file&type=module', here);
 }
 
+export interface WebWorkersOptions extends WorkerPoolOptions {
+  /** The worker script, in place of sluice's own entry. */
+  readonly url?: URL | string;
+}
+
 /**
  * Module Web Workers (browsers, Deno) running sluice's worker entry. In runtimes without `Worker`
  * (Cloudflare workerd) the pool is unavailable and jobs run on the calling thread, with a warning.
@@ -30,30 +35,21 @@ function defaultEntry(): URL {
  *
  * @example
  * const env = new StreamEnvironment({ parallelism: 2, workers: webWorkers() });
+ * // Or a session cluster, whose workers stay for the next job until close():
+ * const cluster = webWorkers({ keepAlive: true });
  */
-export function webWorkers(options: { readonly url?: URL | string } = {}): WorkerPool {
-  const live = new Set<SpawnedWorker>();
-  return {
-    available: typeof Worker !== 'undefined',
-    live,
-    spawn(index: number): SpawnedWorker {
+export function webWorkers(options: WebWorkersOptions = {}): WorkerPool {
+  return workerPool(
+    typeof Worker !== 'undefined',
+    (index) => {
       const worker = new Worker(options.url ?? defaultEntry(), { type: 'module', name: `sluice-${index}` });
-      const listeners: Array<(e: Error) => void> = [];
-      const spawned: SpawnedWorker = {
+      return {
         api: wrap<TaskManagerApi>(worker),
-        terminate: () => {
-          if (!live.delete(spawned)) return;
-          worker.terminate();
-          // A terminated Web Worker sends no event: tell the job here.
-          for (const l of listeners) l(new Error(`worker ${index} was terminated`));
-        },
-        onExit: (listener) => listeners.push(listener),
+        // A terminated Web Worker sends no event: the pool tells the job.
+        terminate: () => worker.terminate(),
+        watch: (died) => worker.addEventListener('error', (e) => died(new Error(e.message))),
       };
-      worker.addEventListener('error', (e) => {
-        for (const l of listeners) l(new Error(e.message));
-      });
-      live.add(spawned);
-      return spawned;
     },
-  };
+    options,
+  );
 }

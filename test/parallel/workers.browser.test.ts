@@ -1,7 +1,7 @@
 // Jobs on module Web Workers in Chromium (Vite dev server builds the workers from
 // `new URL('./worker-entry.ts', import.meta.url)`): the same results at parallelism 1, 2 and 4 as
 // on one thread, a main thread free of long tasks while two workers process ≥ 1M events, and
-// exact results after a worker is terminated mid-run.
+// exact results after a worker is terminated mid-run, and a kept-alive pool reused across jobs.
 import { describe, expect, it } from 'vitest';
 import { canonical, perKey } from '../support/results';
 import { StreamEnvironment, webWorkers } from '../../src/index';
@@ -28,6 +28,21 @@ describe('jobs on module Web Workers (Chromium)', () => {
       }
     }
   }, 120_000);
+
+  it('a kept-alive pool runs the next job on the same Web Workers, with exact results; close() ends them', async () => {
+    const params: WindowJobParams = { seed: 21, events: 20_000, keys: 13 };
+    const expected = (await new StreamEnvironment({ parallelism: 1 }).collectJob(JOB, params)).map(canonical).sort();
+    const pool = webWorkers({ keepAlive: true });
+    const first = await new StreamEnvironment({ parallelism: 2, workers: pool }).collectJob(JOB, params);
+    const kept = [...pool.live];
+    expect(kept).toHaveLength(2);
+    const second = await new StreamEnvironment({ parallelism: 2, workers: pool, checkpoint: { interval: 50, storage: new SignallingStorage() } }).collectJob(JOB, params);
+    expect([...pool.live]).toEqual(kept);
+    pool.close();
+    expect(pool.live.size).toBe(0);
+    expect(first.map(canonical).sort()).toEqual(expected);
+    expect(second.map(canonical).sort()).toEqual(expected);
+  }, 60_000);
 
   /**
    * Runs the throughput job on 2 workers while a PerformanceObserver watches the main thread;

@@ -1,5 +1,6 @@
 // Jobs on worker_threads (Flink's TaskManagers as threads): the same results at parallelism 1, 2
 // and 4 as on one thread — as multisets, and per key and window kind in order.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { canonical, perKey } from '../support/results';
 import { StreamEnvironment } from '../../src/index';
@@ -29,6 +30,65 @@ describe('jobs on worker_threads', () => {
       }
     }
   }, 120_000);
+});
+
+describe('a kept-alive pool (a session cluster, as Flink\'s session mode)', () => {
+  it('runs one job after another on the same workers, with exact results, and close() ends them', async () => {
+    const params: WindowJobParams = { seed: 11, events: 20_000, keys: 23 };
+    const expected = (await new StreamEnvironment({ parallelism: 1 }).collectJob(JOB, params)).map(canonical).sort();
+    const pool = nodeWorkers({ keepAlive: true });
+    try {
+      const first = await new StreamEnvironment({ parallelism: 2, workers: pool }).collectJob(JOB, params);
+      expect(first.map(canonical).sort()).toEqual(expected);
+      const kept = [...pool.live];
+      expect(kept).toHaveLength(2);
+      // The second job checkpoints (exactly-once): each worker must wait for its final checkpoint
+      // again, not finish at once because the first job's release is still remembered.
+      const storage = new SignallingStorage();
+      const second = await new StreamEnvironment({ parallelism: 2, workers: pool, checkpoint: { interval: 50, storage } }).collectJob(JOB, params);
+      expect(second.map(canonical).sort()).toEqual(expected);
+      expect(perKey(second)).toEqual(perKey(first));
+      expect([...pool.live]).toEqual(kept);
+      // A job with more subtask indexes than workers kept adds fresh ones beside them.
+      const third = await new StreamEnvironment({ parallelism: 3, workers: pool }).collectJob(JOB, params);
+      expect(third.map(canonical).sort()).toEqual(expected);
+      expect(pool.live.size).toBe(3);
+      expect(kept.every((w) => pool.live.has(w))).toBe(true);
+    } finally {
+      pool.close();
+    }
+    expect(pool.live.size).toBe(0);
+  }, 120_000);
+
+  it('a canceled job\'s workers are terminated, not kept', async () => {
+    const pool = nodeWorkers({ keepAlive: true });
+    const storage = new SignallingStorage();
+    const job = await new StreamEnvironment({ parallelism: 2, workers: pool, checkpoint: { interval: 50, storage } }).executeJob(JOB, {
+      seed: 5,
+      events: 1_000_000,
+      keys: 7,
+      eventsPerSecond: 5_000,
+    } satisfies WindowJobParams);
+    await storage.committed.next();
+    await job.cancel();
+    expect(pool.live.size).toBe(0);
+    pool.close();
+  }, 60_000);
+
+  it('idle workers do not keep the Node process running', async () => {
+    const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
+    const main = new URL('./fixtures/kept-alive-main.ts', import.meta.url).pathname;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(tsx, [main], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
+    });
+    // The job ran, its two workers stayed (idle) — and the process exited on its own.
+    expect(output).toMatch(/^rows [1-9]\d* idle 2$/m);
+  }, 60_000);
 });
 
 describe('rescaling a parallel source on workers', () => {

@@ -97,9 +97,15 @@ export class InThreadWorkers implements WorkerPool {
         void manager.cancel();
         if (this.live.size === 0) for (const port of this.ports.splice(0)) port.close();
       },
-      onExit: () => {},
+      onExit: () => () => {},
     };
     this.live.add(worker);
     return worker;
   }
+
+  release(worker: SpawnedWorker): void {
+    worker.terminate();
+  }
+
+  close(): void {}
 }
