@@ -16,9 +16,10 @@ import type { WindowAggregation } from './window-aggregation';
 //  │   6 │  2 │ reserved, 0                                                               │
 //  │   8 │  4 │ CRC-32C of bytes [12, total length)                                       │
 //  │  12 │  4 │ total length in bytes                                                     │
-//  │  16 │  … │ value codec: { main, reopened, watermark } — main: the kernel's snapshot, │
-//  │     │    │   its watermark the processing time fired up to; reopened: one snapshot   │
-//  │     │    │   per re-opened set (see below); watermark: the last event-time watermark │
+//  │  16 │  … │ value codec: { main, reopened, watermark, fired } — main: the kernel's    │
+//  │     │    │   snapshot, its watermark the processing time fired up to (also `fired`); │
+//  │     │    │   reopened: one snapshot per re-opened set (see below), its watermark the │
+//  │     │    │   time they fire up to; watermark: the last event-time watermark          │
 //  └─────┴────┴───────────────────────────────────────────────────────────────────────────┘
 const MAGIC = 0x504b4c53;
 const VERSION = 1;
@@ -27,6 +28,8 @@ interface Payload {
   readonly main: Uint8Array;
   readonly reopened: readonly Uint8Array[];
   readonly watermark: number;
+  /** The processing time windows had fired up to. */
+  readonly fired: number;
 }
 
 /** Windows re-opened after they fired (see the class comment), fired together at the next wake-up. */
@@ -84,6 +87,8 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
   private eventWatermark = Number.NEGATIVE_INFINITY;
   /** Re-opened windows of a restored snapshot, imported by `prepare` (after the main kernel). */
   private restoring: { readonly parts: readonly Uint8Array[]; readonly keyGroups: KeyGroupRange } | undefined = undefined;
+  /** A wake-up came while the kernel was loading (after a restore): `prepare` runs it. */
+  private wokenWhileLoading = false;
 
   constructor(spec: KernelWindowSpec<T>) {
     super(spec);
@@ -106,10 +111,13 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
       if (kernel.size > 0) this.reopened.push({ kernel, upTo });
     }
     // The keyed path restores one timer per (key, window); here, the ends of the windows of every
-    // pane the state holds that have not fired.
+    // pane the state holds that have not fired. The wake-up `restoreState` scheduled comes first.
     const starts = this.kernel!.exportState().slots.paneStarts;
     for (let i = 0; i < starts.length; i++) if (i === 0 || starts[i] !== starts[i - 1]) this.noteWindows(starts[i]!);
-    this.scheduleWakeup();
+    if (this.wokenWhileLoading) {
+      this.wokenWhileLoading = false;
+      this.onWakeup();
+    }
   }
 
   override processBatch(batch: Batch<T>): void {
@@ -151,7 +159,7 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
   override snapshotState(): Uint8Array {
     const main = super.snapshotState();
     const reopened = this.reopened.map((r) => this.withKernel(r.kernel, r.upTo, () => super.snapshotState()));
-    const payload: Payload = { main, reopened, watermark: this.eventWatermark };
+    const payload: Payload = { main, reopened, watermark: this.eventWatermark, fired: this.watermark };
     return sealKernelSnapshot(MAGIC, VERSION, encodeValue(payload));
   }
 
@@ -159,7 +167,7 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
     const payloads = snapshots.map((bytes, subtask) => {
       const what = `${this.context.name} state (subtask ${subtask})`;
       const payload = decodeValue(openKernelSnapshot(bytes, MAGIC, VERSION, 'processing-time window kernel', what), what) as Payload;
-      if (!(payload.main instanceof Uint8Array) || !Array.isArray(payload.reopened) || typeof payload.watermark !== 'number') {
+      if (!(payload.main instanceof Uint8Array) || !Array.isArray(payload.reopened) || typeof payload.watermark !== 'number' || typeof payload.fired !== 'number') {
         throw new KernelSnapshotError(`${what}: not a processing-time window kernel snapshot`);
       }
       return payload;
@@ -172,6 +180,10 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
     // Every subtask of the earlier run had passed at least the smallest watermark among them.
     this.eventWatermark = Math.min(...payloads.map((p) => p.watermark));
     this.restoring = { parts: payloads.flatMap((p) => p.reopened), keyGroups };
+    // The keyed path schedules its restored timers now, before the job runs (a clock may move
+    // before the kernel has loaded): one wake-up at the earliest time a restored window (or a
+    // re-opened one) may be due — a wake-up with nothing due fires nothing.
+    this.scheduleAt(Math.min(...payloads.map((p) => p.fired)));
   }
 
   // ── Helpers ───────────────────────────────────────────────────────────────────────────────────
@@ -242,6 +254,10 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
   private readonly onWakeup = (): void => {
     this.cancelWakeup = undefined;
     this.wakeupAt = Number.POSITIVE_INFINITY;
+    if (this.kernel === undefined || this.restoring !== undefined) {
+      this.wokenWhileLoading = true;
+      return;
+    }
     const now = this.context.services.clock.now();
     for (const r of this.reopened) {
       this.emit(r.kernel.fire(r.upTo));
