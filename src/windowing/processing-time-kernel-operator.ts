@@ -80,6 +80,8 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
   private wakeupAt = Number.POSITIVE_INFINITY;
   /** The batch's timestamps: its arrival time, once per record (the kernel takes a column). */
   private stamps = new Float64Array(0);
+  /** The time every slot of `stamps` holds. */
+  private stamped = Number.NaN;
   private reopened: Reopened[] = [];
   /** An emptied second kernel, for the next re-opened windows. */
   private spare: WindowAggregation | undefined = undefined;
@@ -124,8 +126,14 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
     const n = batch.length;
     if (n === 0) return;
     const now = this.context.services.clock.now();
-    if (this.stamps.length < n) this.stamps = new Float64Array(Math.max(n, 2 * this.stamps.length));
-    this.stamps.fill(now, 0, n);
+    // The clock ticks in milliseconds: consecutive batches mostly share the stamp already there.
+    if (this.stamps.length < n) {
+      this.stamps = new Float64Array(Math.max(n, 2 * this.stamps.length)).fill(now);
+      this.stamped = now;
+    } else if (now !== this.stamped) {
+      this.stamps.fill(now);
+      this.stamped = now;
+    }
     const stamped: Batch<T> = { values: batch.values, timestamps: this.stamps, length: n };
     const lastStart = TimeWindow.startWithOffset(now, this.offset, this.slide);
     if (lastStart + this.slide - 1 > this.watermark) {
