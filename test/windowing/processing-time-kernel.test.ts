@@ -8,6 +8,7 @@
 // — an element belongs to the windows of the processing time at which the operator sees it (here:
 // at which its batch arrives), and a window fires when processing time reaches its end - 1
 // (ProcessingTimeTrigger registers a timer at window.maxTimestamp()); nothing is ever late.
+// Runs in Node and Chromium.
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
