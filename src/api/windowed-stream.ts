@@ -13,11 +13,13 @@ import type { Collector, OutputTag } from '../types';
 import type { OperatorTransformation } from '../graph/transformation';
 import { combinableAggregation } from '../windowing/combinable-aggregation';
 import { KernelWindowOperator, type KernelWindowSpec } from '../windowing/kernel-window-operator';
+import { ProcessingTimeKernelOperator } from '../windowing/processing-time-kernel-operator';
 import type { SessionAggregate } from '../windowing/session-aggregation';
 import { SessionKernelOperator, type SessionKernelSpec } from '../windowing/session-kernel-operator';
 import type { KernelAggregate } from '../windowing/window-aggregation';
 import type { Trigger } from '../windowing/trigger';
 import { eventTimeTrigger } from '../windowing/triggers/event-time';
+import { processingTimeTrigger } from '../windowing/triggers/processing-time';
 import type { WindowAssigner } from '../windowing/window-assigner';
 import {
   WindowOperator,
@@ -73,6 +75,17 @@ export class WindowedStream<T, K> {
     }
     const list = names.map((n) => aggregators[n]!);
     const kernel = this.kernelSpec(names, list);
+    if (kernel !== undefined && !this.assigner.isEventTime) {
+      // No pre-aggregation before the exchange: a combiner would assign elements to windows by
+      // the producer's clock, and the windows would fire by the producer's timers, not this
+      // operator's.
+      return this.keyed.transform(
+        `window(${this.assigner.name}, ProcessingTimeTrigger) aggregate(${names.join(', ')})`,
+        () => new ProcessingTimeKernelOperator<T>(kernel),
+        options,
+        { sideOutputs: new Set(this.options.lateOutput === undefined ? [] : [this.options.lateOutput.id]) },
+      );
+    }
     if (kernel !== undefined) {
       const name = `window(${this.assigner.name}, EventTimeTrigger) aggregate(${names.join(', ')})`;
       const stream = this.keyed.transform(name, () => new KernelWindowOperator<T>(kernel), options, {
@@ -148,9 +161,11 @@ export class WindowedStream<T, K> {
   }
 
   /**
-   * Tumbling and sliding event-time windows with the default trigger and only built-in aggregates
-   * (count, sum, min, max, avg, first, last, countDistinct) run on the columnar kernel (WebAssembly
-   * or its JavaScript twin); user-defined aggregate functions keep window state in keyed state.
+   * Tumbling and sliding windows with the default trigger and only built-in aggregates (count,
+   * sum, min, max, avg, first, last, countDistinct) run on the columnar kernel (WebAssembly or its
+   * JavaScript twin): event-time windows always, processing-time ones in streaming mode (batch
+   * mode processes a key's elements at the end of input, as the keyed path does); user-defined
+   * aggregate functions keep window state in keyed state.
    */
   private kernelSpec(
     names: readonly string[],
@@ -158,13 +173,15 @@ export class WindowedStream<T, K> {
   ): KernelWindowSpec<T> | undefined {
     const panes = this.assigner.panes;
     const trigger = this.options.trigger;
-    if (panes === undefined || !this.assigner.isEventTime || (trigger !== undefined && trigger !== eventTimeTrigger())) return undefined;
-    if (panes.size % panes.slide !== 0) return undefined;
+    if (panes === undefined || panes.size % panes.slide !== 0) return undefined;
+    if (this.assigner.isEventTime ? trigger !== undefined && trigger !== eventTimeTrigger() : trigger !== undefined && trigger !== processingTimeTrigger()) return undefined;
+    if (!this.assigner.isEventTime && this.keyed.environment.runtimeMode !== 'streaming') return undefined;
     if (!aggregators.every((a) => KERNEL_KINDS.has(a.kind) && (a.kind === 'count' || a.field !== undefined))) return undefined;
     return {
       ...panes,
-      allowedLateness: this.options.allowedLateness ?? 0,
-      lateOutput: this.options.lateOutput,
+      // Nothing is late in processing time: the keyed path ignores allowed lateness there.
+      allowedLateness: this.assigner.isEventTime ? (this.options.allowedLateness ?? 0) : 0,
+      lateOutput: this.assigner.isEventTime ? this.options.lateOutput : undefined,
       keySelector: this.keyed.keySelector as KeySelector<T, unknown>,
       aggregates: aggregators.map((a, i) => ({ name: names[i]!, kind: a.kind as KernelAggregate, field: a.field })),
     };

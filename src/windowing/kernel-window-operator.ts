@@ -78,7 +78,7 @@ export interface KernelWindowSpec<T> {
  */
 export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, unknown>> {
   // Configuration.
-  private readonly config: WindowAggregationConfig;
+  protected readonly config: WindowAggregationConfig;
   private readonly fields: Array<(value: T) => unknown>;
   /** Per field: whether it takes any value (first, last, countDistinct) rather than a number. */
   private readonly anyValue: boolean[];
@@ -97,8 +97,9 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   private readonly bounds: unknown[] = [undefined, undefined];
 
   // Runtime.
-  private kernel: WindowAggregation | undefined = undefined;
-  private watermark = Number.NEGATIVE_INFINITY;
+  protected kernel: WindowAggregation | undefined = undefined;
+  /** The time up to which windows have fired and been cleaned up (less the allowed lateness). */
+  protected watermark = Number.NEGATIVE_INFINITY;
   // Dictionaries: the keys behind ids and the values behind codes. Entries no window holds any
   // more are swept (and their ids and codes reused) whenever the dictionaries have doubled.
   private readonly ids = new Map<unknown, number>();
@@ -358,6 +359,16 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   override processWatermark(watermark: number): void {
     // A restored operator resumes at its checkpointed watermark; it never moves back.
     if (watermark <= this.watermark) return;
+    this.advance(watermark);
+    this.output.emitWatermark(watermark);
+  }
+
+  /**
+   * Fires the windows with `end - 1 <= time` and cleans up those `time - allowedLateness` has
+   * passed: what a watermark does here, and what processing time does in a subclass.
+   */
+  protected advance(time: number): void {
+    const watermark = time;
     this.watermark = watermark;
     this.emit(this.kernel!.fire(watermark));
     this.kernel!.evict(watermark - this.spec.allowedLateness);
@@ -366,7 +377,6 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
       for (const start of this.zeroWindows.keys()) if (start <= closed) this.zeroWindows.delete(start);
     }
     if (this.ids.size + this.codes.size > this.sweepAt) this.sweepDictionaries();
-    this.output.emitWatermark(watermark);
   }
 
   override finish(): void {
@@ -470,7 +480,7 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   }
 
   /** Emits fired windows as rows; `key`: the key of a late element whose windows fired again. */
-  private emit(fired: FiredWindows, latestFirst = false, key: unknown = NO_KEY): void {
+  protected emit(fired: FiredWindows, latestFirst = false, key: unknown = NO_KEY): void {
     const { size } = this.config;
     const names = this.resultNames;
     const [n0, n1, n2] = names as Array<string | undefined>;
