@@ -208,8 +208,10 @@ async function main(): Promise<void> {
       for (const v of order) {
         const { sample, digest } = await measure(v);
         reference ??= digest;
-        // Floating-point sums may differ in the last bits only if summed in another order.
-        if (digest.rows !== reference.rows || Math.abs(digest.sum - reference.sum) > 1e-6 * Math.abs(reference.sum)) {
+        // Floating-point sums may differ in the last bits only if summed in another order. q12's
+        // processing-time windows depend, by definition, on when each run crosses a 10 s boundary.
+        const timed = query === 'q12';
+        if (!timed && (digest.rows !== reference.rows || Math.abs(digest.sum - reference.sum) > 1e-6 * Math.abs(reference.sum))) {
           throw new Error(`${v.id} computed a different result: ${JSON.stringify(digest)} vs ${JSON.stringify(reference)}`);
         }
         samples.get(v.id)!.push(sample);
