@@ -4,12 +4,16 @@
  *
  *   npm run bench -- [--events N] [--rounds R] [--only b-periodic,b-periodic-sliding]
  *
- * Every variant runs R times in one process (rounds interleave the variants); the table shows
- * medians of wall time and of CPU time (all threads), the steadier of the two on a shared machine.
- * `--only` runs the listed variants and the hand loops. Every run's results are checked against the hand-written loop's (row count, Σcount,
- * Σsum and a key/window-weighted checksum), so no line can be fast by computing less. Memory is
- * measured apart, untimed: each variant runs once more in a fresh child process, which reports its
- * maximum RSS and the peak of `heapUsed`, sampled every 2^16 records.
+ * Every variant runs in a child process of its own (as JMH forks per benchmark): it generates the
+ * same input, runs once untimed over its first tenth (so the JIT has compiled it), then R timed
+ * rounds. No variant pays for garbage another left — the sliding hand loop and RxJS leave hundreds
+ * of MB, and with 10M input objects on the heap whichever variant ran next paid the full
+ * collection (1–2 s). The table shows medians of wall time and of CPU time (all threads), the
+ * steadier of the two on a shared machine. `--only` runs the listed variants and the hand loops.
+ * Every round's results are checked against the hand-written loop's (row count, Σcount, Σsum and
+ * a key/window-weighted checksum), so no line can be fast by computing less. Memory is measured
+ * apart, untimed: each variant runs once more in a fresh child process, which reports its maximum
+ * RSS and the peak of `heapUsed`, sampled every 2^16 records.
  * See bench/README.md.
  */
 import { from, groupBy, lastValueFrom, map, mergeMap, reduce, toArray } from 'rxjs';
@@ -221,14 +225,7 @@ interface Variant {
   readonly run: (bids: Bid[], ts: Ts) => Row[] | Promise<Row[]>;
 }
 
-// With --expose-gc, a full collection before each timed run. Not forced otherwise, on purpose: a
-// full collection frees the previous job's closures and objects, which deoptimizes the engine's
-// optimized code that had them embedded ("weak objects"), so every sluice run would measure a JIT
-// warm-up that a long-running process pays once — while the hand loop, one function, re-warms at
-// once. Rounds rotate instead, so the garbage one variant leaves is not always billed to the same next.
-const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const MB = 1024 * 1024;
-
 
 const variants: Variant[] = [
   { id: 'b-periodic', label: "(b) sluice, emit: 'periodic'", window: 'tumbling', run: (d, ts) => sluice(d, ts, 'periodic', tumbling(WINDOW_MS)) },
@@ -251,6 +248,9 @@ interface MemoryReport {
   /** The process's maximum resident set size (getrusage). */
   maxRssMB: number;
 }
+
+/** A full collection, where `--expose-gc` allows one: the memory baseline is then the input alone. */
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 /** In a child process: generate the input, run one variant once, report its memory peaks as JSON. */
 async function memoryChild(id: string, events: number): Promise<void> {
@@ -281,18 +281,51 @@ async function memoryChild(id: string, events: number): Promise<void> {
   process.stdout.write(JSON.stringify(report));
 }
 
+interface TimingReport {
+  readonly ms: number[];
+  readonly cpuMs: number[];
+  readonly digests: Digest[];
+}
+
+/** In a child process: generate the input, warm the variant up on its first tenth, time R rounds. */
+async function timingChild(id: string, events: number, rounds: number): Promise<void> {
+  const variant = variants.find((v) => v.id === id);
+  if (variant === undefined) throw new Error(`unknown variant ${id}`);
+  const bids = generate(events);
+  const ts: Ts = (b) => b.ts;
+  await variant.run(bids.slice(0, Math.max(1, Math.floor(events / 10))), ts);
+  const report: TimingReport = { ms: [], cpuMs: [], digests: [] };
+  for (let round = 0; round < rounds; round++) {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const rows = await variant.run(bids, ts);
+    report.ms.push(performance.now() - t0);
+    // CPU time (user + system, all threads: GC helpers too) is steadier than wall time when the
+    // machine is shared.
+    const cpu = process.cpuUsage(cpu0);
+    report.cpuMs.push((cpu.user + cpu.system) / 1000);
+    report.digests.push(digest(rows, variant.window === 'tumbling' ? WINDOW_MS : SLIDE_MS));
+  }
+  process.stdout.write(JSON.stringify(report));
+}
+
+function timeInChild(id: string, events: number, rounds: number): Promise<TimingReport> {
+  return runInChild<TimingReport>(import.meta.url, ['--events', String(events), '--rounds', String(rounds), '--time', id]);
+}
+
 function measureInChild(id: string, events: number): Promise<MemoryReport> {
   return runInChild<MemoryReport>(import.meta.url, ['--events', String(events), '--memory', id]);
 }
 
 async function main(): Promise<void> {
-  const { events, rounds, memory, only } = parseOptions(
+  const { events, rounds, memory, time, only } = parseOptions(
     process.argv.slice(2),
     { events: 2_000_000, rounds: 5 },
     'npm run bench -- [--events N] [--rounds R] [--only id,id,...]',
-    ['memory', 'only'],
+    ['memory', 'time', 'only'],
   );
   if (memory !== undefined) return memoryChild(memory, events);
+  if (time !== undefined) return timingChild(time, events, rounds);
   // --only b-periodic,e-loop: a quick look at some variants (with the hand loop of each window kind
   // among them: ratios need it).
   const listed = only === undefined ? variants : variants.filter((v) => only.split(',').includes(v.id));
@@ -321,30 +354,18 @@ async function main(): Promise<void> {
     if (d.n !== events * perElement || d.total !== priceSum * perElement) throw new Error('reference (sliding) lost records');
   }
 
-  const times = new Map<string, number[]>(chosen.map((v) => [v.id, []]));
-  const cpuTimes = new Map<string, number[]>(chosen.map((v) => [v.id, []]));
-  for (let round = 0; round < rounds; round++) {
-    // Rotate the order each round so no variant always runs right after a heavy one.
-    const order = chosen.map((_, i) => chosen[(i + round) % chosen.length]!);
-    const line: string[] = [];
-    for (const v of order) {
-      gc();
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      const rows = await v.run(bids, plainTs);
-      const ms = performance.now() - t0;
-      const cpu = process.cpuUsage(cpu0);
-      const d = digest(rows, v.window === 'tumbling' ? WINDOW_MS : SLIDE_MS);
+  const times = new Map<string, number[]>();
+  const cpuTimes = new Map<string, number[]>();
+  for (const v of chosen) {
+    const report = await timeInChild(v.id, events, rounds);
+    for (const d of report.digests) {
       if (!sameDigest(d, reference[v.window]!)) {
         throw new Error(`${v.id} computed different results: ${JSON.stringify(d)} vs reference ${JSON.stringify(reference[v.window])}`);
       }
-      times.get(v.id)!.push(ms);
-      // CPU time (user + system, all threads: GC helpers too) is steadier than wall time when the
-      // machine is shared.
-      cpuTimes.get(v.id)!.push((cpu.user + cpu.system) / 1000);
-      line.push(`${v.id} ${ms.toFixed(0)} ms`);
     }
-    console.error(`round ${round + 1}/${rounds}: ${line.join(', ')}`);
+    times.set(v.id, report.ms);
+    cpuTimes.set(v.id, report.cpuMs);
+    console.error(`${v.id}: ${report.ms.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
   }
 
   // Memory (untimed): each variant once more, alone in a fresh process, so that its peak RSS is its own.
