@@ -364,11 +364,10 @@ export class KernelWindowOperator<T> extends AbstractOperator<T, Record<string, 
   }
 
   /**
-   * Fires the windows with `end - 1 <= time` and cleans up those `time - allowedLateness` has
-   * passed: what a watermark does here, and what processing time does in a subclass.
+   * Fires the windows with `end - 1 <= watermark` and cleans up those `watermark - allowedLateness`
+   * has passed: what an event-time watermark does here, and processing time in a subclass.
    */
-  protected advance(time: number): void {
-    const watermark = time;
+  protected advance(watermark: number): void {
     this.watermark = watermark;
     this.emit(this.kernel!.fire(watermark));
     this.kernel!.evict(watermark - this.spec.allowedLateness);
