@@ -71,6 +71,8 @@ export class WindowCombiner<T> {
   private readonly names: string[] = [];
   private readonly config: WindowAggregationConfig;
   private readonly template: PartialAggregate;
+  /** `partialColumn(i)` per field, made once: a name built per row would be a new string to look up. */
+  private readonly columnNames: string[] = [];
   private kernel: WindowAggregation | undefined = undefined;
   private watermark = Number.NEGATIVE_INFINITY;
   /** Whether the kernel holds anything (a flush of an empty kernel is skipped). */
@@ -85,6 +87,7 @@ export class WindowCombiner<T> {
     for (const a of spec.aggregates) {
       if (a.field === undefined) continue;
       const column = this.fields.push(a.field) - 1;
+      this.columnNames.push(partialColumn(column));
       this.template[partialColumn(column)] = 0;
       this.names.push(a.kind);
       aggregates.push({ kind: a.kind === 'min' || a.kind === 'max' ? a.kind : 'sum', column });
@@ -250,12 +253,21 @@ export class WindowCombiner<T> {
   private emitAll(fired: FiredWindows, emit: Emit): void {
     const last = this.spec.slide - 1;
     const nFields = this.fields.length;
+    const names = this.columnNames;
+    const { keys, results, starts } = fired;
+    const counts = results[0]!;
+    // One field (the usual sum, min, max or avg beside counts): a literal of the template's shape.
+    const c0 = nFields === 1 ? results[1]! : undefined;
     for (let w = 0; w < fired.count; w++) {
-      const row = { ...this.template };
-      row.key = this.keyOf(fired.keys[w]!);
-      row.n = fired.results[0]![w];
-      for (let f = 0; f < nFields; f++) row[partialColumn(f)] = fired.results[f + 1]![w];
-      emit(row, fired.starts[w]! + last);
+      let row: PartialAggregate;
+      if (c0 !== undefined) row = { key: this.keyOf(keys[w]!), n: counts[w], c0: c0[w] };
+      else {
+        row = { ...this.template };
+        row.key = this.keyOf(keys[w]!);
+        row.n = counts[w];
+        for (let f = 0; f < nFields; f++) row[names[f]!] = results[f + 1]![w];
+      }
+      emit(row, starts[w]! + last);
     }
   }
 
@@ -264,7 +276,7 @@ export class WindowCombiner<T> {
     const row = { ...this.template };
     row.key = this.keyOf(key);
     row.n = 1;
-    for (let f = 0; f < this.fields.length; f++) row[partialColumn(f)] = columns[f]![i];
+    for (let f = 0; f < this.fields.length; f++) row[this.columnNames[f]!] = columns[f]![i];
     return row;
   }
 
