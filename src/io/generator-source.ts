@@ -83,6 +83,8 @@ class GeneratorReader<T> implements SplitReader<T, GeneratorSplit>, SourceReader
   private readonly rate: number | undefined;
   private readonly startTime: number;
   private emitted = 0;
+  /** One read's records, handed on in one `collectAll` call (reused from read to read). */
+  private readonly buffer: T[] = [];
 
   constructor(
     private readonly generate: (index: number) => T,
@@ -120,7 +122,17 @@ class GeneratorReader<T> implements SplitReader<T, GeneratorSplit>, SourceReader
       const step = stride[0]!;
       let index = next[0]!;
       const end = Math.min(count, index + n * step);
-      for (; index < end; index += step) output.collect(generate(index));
+      if (output.collectAll !== undefined) {
+        // The records go on in one call, not one `collect` each: the loop calls nothing but the
+        // user's function.
+        const buffer = this.buffer;
+        let k = 0;
+        for (; index < end; index += step) buffer[k++] = generate(index);
+        output.collectAll(buffer, 0, k);
+        if (index >= count) buffer.length = 0;
+      } else {
+        for (; index < end; index += step) output.collect(generate(index));
+      }
       this.emitted += (index - next[0]!) / step;
       next[0] = index;
     } else {
