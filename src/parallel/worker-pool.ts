@@ -18,8 +18,8 @@ export interface SpawnedWorker {
  * from `sluice/node` (worker_threads). By default each job attempt spawns fresh workers and
  * terminates them when it ends, so a pool leaks nothing. With `keepAlive: true` the pool is a
  * session cluster (Flink's session mode): a job that finishes hands its workers back, and the next
- * job on the pool runs on them — without starting threads, loading sluice and its WebAssembly, or
- * compiling its hot paths again. A job that fails or is canceled still terminates its workers.
+ * job on the pool runs on them, without starting threads or loading sluice and its WebAssembly
+ * again. A job that fails or is canceled still terminates its workers.
  */
 export interface WorkerPool {
   /** False where the runtime has no workers (Cloudflare workerd): jobs then run on this thread. */
