@@ -16,7 +16,7 @@ import { workerPool, type WorkerPool, type WorkerPoolOptions } from '../parallel
  * const env = new StreamEnvironment({ parallelism: 2, workers: nodeWorkers() });
  * const rows = await env.collectJob(new URL('./jobs/counts.ts', import.meta.url));
  *
- * // A session cluster: jobs after the first start on warm workers; close() ends them.
+ * // A session cluster: a job after the first runs on the workers already started; close() ends them.
  * const cluster = nodeWorkers({ keepAlive: true });
  */
 export interface NodeWorkersOptions extends WorkerPoolOptions {
