@@ -22,7 +22,7 @@
  * time includes starting them: threads, modules, WebAssembly, a cold JIT), and on a kept-alive pool
  * (`nodeWorkers({ keepAlive: true })`, a session cluster as Flink's nexmark runs on) after two
  * untimed jobs. The table also shows how many CPU cores the process kept busy at parallelism 2 —
- * below ~1.9, something else on the machine took the second core. The start-up of an empty job is
+ * below ~1.9, something else on the machine likely had part of the second core. The start-up of an empty job is
  * measured too and shown. Medians of R rounds in this one process. Writes the `parallel` key of
  * bench-results.json.
  */

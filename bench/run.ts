@@ -6,9 +6,9 @@
  *
  * Every variant runs in a child process of its own (as JMH forks per benchmark): it generates the
  * same input, runs once untimed (so the JIT has compiled it and the kernel has grown its memory),
- * then R timed rounds. No variant pays for garbage another left — the sliding hand loop and RxJS leave hundreds
- * of MB, and with 10M input objects on the heap whichever variant ran next paid the full
- * collection (1–2 s). The table shows medians of wall time and of CPU time (all threads), the
+ * then R timed rounds. No variant pays for garbage another left: the sliding hand loop and RxJS
+ * leave hundreds of MB, and with 10M input objects on the heap whichever variant ran next paid the
+ * full collection (1–2 s). The table shows medians of wall time and of CPU time (all threads), the
  * steadier of the two on a shared machine. `--only` runs the listed variants and the hand loops.
  * Every round's results are checked against the hand-written loop's (row count, Σcount, Σsum and
  * a key/window-weighted checksum), so no line can be fast by computing less. Memory is measured
