@@ -21,10 +21,10 @@
  * Times are from `executeJob` to the job's end. Each job runs twice over: on fresh workers (the
  * time includes starting them: threads, modules, WebAssembly, a cold JIT), and on a kept-alive pool
  * (`nodeWorkers({ keepAlive: true })`, a session cluster as Flink's nexmark runs on) after two
- * untimed jobs. The table also shows how many CPU cores the process kept busy at parallelism 2 —
- * below ~1.9, something else on the machine likely had part of the second core. The start-up of an empty job is
- * measured too and shown. Medians of R rounds in this one process. Writes the `parallel` key of
- * bench-results.json.
+ * untimed jobs. The table also shows how many CPU cores the process kept busy at parallelism 2:
+ * below ~1.9, something else on the machine likely had part of the second core. The start-up of an
+ * empty job is measured too and shown. Medians of R rounds in this one process. Writes the
+ * `parallel` key of bench-results.json.
  */
 import type { JobMetrics } from '../src/index';
 import { machineInfo, median, parseOptions, saveResults } from './support';
