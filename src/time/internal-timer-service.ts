@@ -1,5 +1,6 @@
 import type { KeyContext } from '../state/keyed-state-backend';
 import { TimerQueue } from './timer-queue';
+import { Wakeup } from './wakeup';
 
 export type TimerSnapshotEntry = readonly [time: number, key: unknown, mapKey: unknown, nsId: unknown, namespace: unknown];
 
@@ -33,14 +34,21 @@ export class InternalTimerService<N> {
   deferProcessingTime = false;
   private readonly eventTimers = new TimerQueue<N>();
   private readonly processingTimers = new TimerQueue<N>();
-  private cancelWakeup: (() => void) | undefined;
-  private wakeupAt = Number.POSITIVE_INFINITY;
+  private readonly wakeup: Wakeup;
 
   constructor(
     private readonly keys: KeyContext,
     private readonly target: Triggerable<N>,
     private readonly scheduler: ProcessingTimeScheduler,
-  ) {}
+  ) {
+    this.wakeup = new Wakeup(
+      (at, callback) => scheduler.schedule(at, callback),
+      () => {
+        this.processingTimers.fireUntil(this.scheduler.now(), this.fireProcessingTime);
+        this.scheduleWakeup();
+      },
+    );
+  }
 
   currentProcessingTime(): number {
     return this.scheduler.now();
@@ -56,7 +64,7 @@ export class InternalTimerService<N> {
 
   registerProcessingTimeTimer(namespace: N, nsId: unknown, time: number): void {
     this.processingTimers.register(time, this.keys.currentKey, this.keys.currentMapKey, namespace, nsId);
-    if (!this.deferProcessingTime && time < this.wakeupAt) this.scheduleWakeup();
+    if (!this.deferProcessingTime && time < this.wakeup.at) this.scheduleWakeup();
   }
 
   deleteProcessingTimeTimer(nsId: unknown, time: number): void {
@@ -118,9 +126,7 @@ export class InternalTimerService<N> {
   }
 
   close(): void {
-    this.cancelWakeup?.();
-    this.cancelWakeup = undefined;
-    this.wakeupAt = Number.POSITIVE_INFINITY;
+    this.wakeup.cancel();
   }
 
   private readonly fireEventTime = (key: unknown, mapKey: unknown, namespace: N, time: number): void => {
@@ -135,16 +141,6 @@ export class InternalTimerService<N> {
 
   private scheduleWakeup(): void {
     const next = this.processingTimers.peekTime();
-    if (next === undefined || next >= this.wakeupAt) return;
-    this.cancelWakeup?.();
-    this.wakeupAt = next;
-    this.cancelWakeup = this.scheduler.schedule(next, this.onWakeup);
+    if (next !== undefined) this.wakeup.request(next);
   }
-
-  private readonly onWakeup = (): void => {
-    this.cancelWakeup = undefined;
-    this.wakeupAt = Number.POSITIVE_INFINITY;
-    this.processingTimers.fireUntil(this.scheduler.now(), this.fireProcessingTime);
-    this.scheduleWakeup();
-  };
 }

@@ -5,6 +5,7 @@ import { KernelWindowOperator, type KernelWindowSpec } from './kernel-window-ope
 import { KernelSnapshotError, openKernelSnapshot, sealKernelSnapshot } from './kernel-snapshot-envelope';
 import { PaneAggregation } from './pane-aggregation';
 import { TimeWindow } from './time-window';
+import { Wakeup } from '../time/wakeup';
 import type { WindowAggregation } from './window-aggregation';
 
 // The snapshot: the window kernel's own snapshots ("SLKW") in an envelope of its own.
@@ -76,8 +77,10 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
   private readonly due: number[] = [];
   /** The pane start of the last batch: the ends of its windows are in `due` already. */
   private lastStart = Number.NaN;
-  private cancelWakeup: (() => void) | undefined = undefined;
-  private wakeupAt = Number.POSITIVE_INFINITY;
+  private readonly wakeup = new Wakeup(
+    (at, callback) => this.context.scheduleProcessingTime(at, callback),
+    () => this.onWakeup(),
+  );
   /** The batch's timestamps: its arrival time, once per record (the kernel takes a column). */
   private stamps = new Float64Array(0);
   /** The time every slot of `stamps` holds. */
@@ -146,7 +149,7 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
       this.lastStart = lastStart;
       this.noteWindows(lastStart);
     }
-    if (this.due.length > 0 && this.due[0]! < this.wakeupAt) this.scheduleWakeup();
+    if (this.due.length > 0 && this.due[0]! < this.wakeup.at) this.scheduleWakeup();
   }
 
   override processWatermark(watermark: number): void {
@@ -158,9 +161,7 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
   }
 
   override close(): void {
-    this.cancelWakeup?.();
-    this.cancelWakeup = undefined;
-    this.wakeupAt = Number.POSITIVE_INFINITY;
+    this.wakeup.cancel();
     super.close();
   }
 
@@ -191,7 +192,7 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
     // The keyed path schedules its restored timers now, before the job runs (a clock may move
     // before the kernel has loaded): one wake-up at the earliest time a restored window (or a
     // re-opened one) may be due — a wake-up with nothing due fires nothing.
-    this.scheduleAt(Math.min(...payloads.map((p) => p.fired)));
+    this.wakeup.request(Math.min(...payloads.map((p) => p.fired)));
   }
 
   // ── Helpers ───────────────────────────────────────────────────────────────────────────────────
@@ -213,7 +214,7 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
     this.withKernel(r.kernel, Number.NEGATIVE_INFINITY, () => super.processBatch(stamped));
     if (this.slide !== this.size) this.withKernel(this.kernel!, Number.NEGATIVE_INFINITY, () => super.processBatch(stamped));
     // The keyed path registers the timers of the re-opened windows, at or before the clock.
-    if (lastStart + this.slide - 1 < this.wakeupAt) this.scheduleAt(lastStart + this.slide - 1);
+    this.wakeup.request(lastStart + this.slide - 1);
   }
 
   /** Runs `fn` with `kernel` and `watermark` in place of the operator's own. */
@@ -248,20 +249,12 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
 
   private scheduleWakeup(): void {
     const next = this.reopened.length > 0 ? Number.NEGATIVE_INFINITY : (this.due[0] ?? Number.POSITIVE_INFINITY);
-    if (next === Number.NEGATIVE_INFINITY) this.scheduleAt(Math.min(...this.reopened.map((r) => r.upTo)));
-    else if (next !== Number.POSITIVE_INFINITY) this.scheduleAt(next);
-  }
-
-  private scheduleAt(at: number): void {
-    this.cancelWakeup?.();
-    this.wakeupAt = at;
-    this.cancelWakeup = this.context.scheduleProcessingTime(at, this.onWakeup);
+    if (next === Number.NEGATIVE_INFINITY) this.wakeup.request(Math.min(...this.reopened.map((r) => r.upTo)));
+    else if (next !== Number.POSITIVE_INFINITY) this.wakeup.request(next);
   }
 
   /** Fires the re-opened windows, then every window with `end - 1 <=` the clock (the keyed path's timer order). */
-  private readonly onWakeup = (): void => {
-    this.cancelWakeup = undefined;
-    this.wakeupAt = Number.POSITIVE_INFINITY;
+  private onWakeup(): void {
     if (this.kernel === undefined || this.restoring !== undefined) {
       this.wokenWhileLoading = true;
       return;
@@ -281,5 +274,5 @@ export class ProcessingTimeKernelOperator<T> extends KernelWindowOperator<T> {
       this.advance(now);
     }
     this.scheduleWakeup();
-  };
+  }
 }
