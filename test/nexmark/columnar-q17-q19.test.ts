@@ -3,9 +3,9 @@
 // fires mid-run, late bids, spread auction ids, reused batches); q19's change columns replayed
 // into the object query's upsert rows.
 import { describe, expect, it } from 'vitest';
+import { lateUnderBatchWatermarks } from '../support/nexmark-late';
 import {
   filter,
-  generateEvent,
   map,
   nexmark,
   nexmarkColumnar,
@@ -14,7 +14,6 @@ import {
   q19,
   q19Columnar,
   q19Replay,
-  resolveNexmarkConfig,
   tap,
   type NexmarkBatch,
   type NexmarkConfig,
@@ -88,18 +87,7 @@ describe('q17 and q19 on columnar batches equal the object queries', { timeout: 
     const config: NexmarkConfig = { seed: 4, events: 3000, firstEventRate: 1, baseTime: Date.UTC(2025, 0, 1, 23, 51, 40), outOfOrderGroupSize: 200 };
     const perBatch = 100;
     const bound = 1000;
-    const c = resolveNexmarkConfig(config);
-    const late = new Set<number>();
-    let watermark = Number.NEGATIVE_INFINITY;
-    let maxTs = Number.NEGATIVE_INFINITY;
-    for (let at = 0; at < c.events; at += perBatch) {
-      for (let i = at; i < Math.min(c.events, at + perBatch); i++) {
-        const e = generateEvent(c, i);
-        maxTs = Math.max(maxTs, e.dateTime);
-        if (e.kind === 'bid' && Math.floor(e.dateTime / DAY_MS) * DAY_MS + DAY_MS - 1 <= watermark) late.add(i);
-      }
-      watermark = maxTs - bound - 1;
-    }
+    const late = lateUnderBatchWatermarks(config, perBatch, bound, (e, watermark) => e.kind === 'bid' && Math.floor(e.dateTime / DAY_MS) * DAY_MS + DAY_MS - 1 <= watermark);
     expect(late.size).toBeGreaterThan(0);
     // The object query over the bids the columnar one keeps, with a bound that drops none of them.
     let seen = 0;

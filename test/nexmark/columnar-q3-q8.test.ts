@@ -8,16 +8,15 @@
 // branch, so an auction and its seller in the same read join when the person arrives. Against
 // that run the rows are the same, in another order.
 import { describe, expect, it } from 'vitest';
+import { lateUnderBatchWatermarks } from '../support/nexmark-late';
 import {
   filter,
-  generateEvent,
   nexmark,
   nexmarkColumnar,
   q3,
   q3Columnar,
   q8,
   q8Columnar,
-  resolveNexmarkConfig,
   StreamEnvironment,
   type Q3Row,
   type NexmarkConfig,
@@ -77,18 +76,7 @@ describe('q3 and q8 on columnar batches equal the object queries', { timeout: 30
     const config: NexmarkConfig = { seed: 4, events: 20_000, firstEventRate: 100, outOfOrderGroupSize: 2000 };
     const perBatch = 250;
     const bound = 1000;
-    const c = resolveNexmarkConfig(config);
-    const late = new Set<number>();
-    let watermark = Number.NEGATIVE_INFINITY;
-    let maxTs = Number.NEGATIVE_INFINITY;
-    for (let at = 0; at < c.events; at += perBatch) {
-      for (let i = at; i < Math.min(c.events, at + perBatch); i++) {
-        const e = generateEvent(c, i);
-        maxTs = Math.max(maxTs, e.dateTime);
-        if (e.kind !== 'bid' && Math.floor(e.dateTime / 10_000) * 10_000 + 10_000 - 1 <= watermark) late.add(i);
-      }
-      watermark = maxTs - bound - 1;
-    }
+    const late = lateUnderBatchWatermarks(config, perBatch, bound, (e, watermark) => e.kind !== 'bid' && Math.floor(e.dateTime / 10_000) * 10_000 + 10_000 - 1 <= watermark);
     expect(late.size).toBeGreaterThan(0);
     // The object query over the rows the columnar one keeps, with a bound that drops none of them.
     let seen = 0;
