@@ -83,7 +83,12 @@ const rate = (n: number, ms: number): string => `${((n / ms) * 1000 / 1e6).toFix
 const startups = [await medianMs(1, { job: 'exchange', events: 1, keys: 1, slowSink: SLOW_SINK }), await medianMs(2, { job: 'exchange', events: 1, keys: 1, slowSink: SLOW_SINK })] as const;
 const startup = startups[1];
 const rows: string[] = [];
-const results: Record<string, unknown> = { startupMs: { p1: Math.round(startups[0].ms), p2: Math.round(startups[1].ms) } };
+const empty: ParallelBenchParams = { job: 'exchange', events: 1, keys: 1, slowSink: SLOW_SINK };
+const keptStartups = [await medianMs(1, empty, true), await medianMs(2, empty, true)] as const;
+const results: Record<string, unknown> = {
+  startupMs: { p1: Math.round(startups[0].ms), p2: Math.round(startups[1].ms) },
+  keptAliveStartupMs: { p1: Math.round(keptStartups[0].ms), p2: Math.round(keptStartups[1].ms) },
+};
 for (const [job, keys] of [
   ['window', 10_000],
   ['nexmark-counts', 100_000],
@@ -199,7 +204,7 @@ async function machineSpeedup(kind: 'arithmetic' | 'memory', size: number): Prom
 const machine = { arithmetic: await machineSpeedup('arithmetic', 400_000_000), memory: await machineSpeedup('memory', 40) };
 results.machineSpeedup = { arithmetic: Math.round(machine.arithmetic * 100) / 100, memory: Math.round(machine.memory * 100) / 100 };
 
-console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; worker start-up ${Math.round(startups[0].ms)} / ${Math.round(startups[1].ms)} ms at parallelism 1 / 2)\n`);
+console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; an empty job takes ${Math.round(startups[0].ms)} / ${Math.round(startups[1].ms)} ms at parallelism 1 / 2 on fresh workers, ${Math.round(keptStartups[0].ms)} / ${Math.round(keptStartups[1].ms)} ms on a kept-alive pool)\n`);
 console.log('| job | p=1, fresh workers | p=2, fresh workers | speed-up | p=1, kept-alive pool | p=2, kept-alive pool | speed-up | CPU cores busy at p=2 | target |');
 console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of rows) console.log(r);

@@ -54,10 +54,10 @@ export interface WorkerHandle {
 export function workerPool(available: boolean, start: (index: number) => WorkerHandle, options: WorkerPoolOptions = {}): WorkerPool {
   const live = new Set<SpawnedWorker>();
   const idle = new Map<number, SpawnedWorker[]>();
-  const kept = new WeakMap<SpawnedWorker, { readonly index: number; readonly handle: WorkerHandle }>();
+  const spawnedAs = new WeakMap<SpawnedWorker, { readonly index: number; readonly handle: WorkerHandle }>();
   let closed = false;
   const unidle = (worker: SpawnedWorker): void => {
-    const list = idle.get(kept.get(worker)!.index);
+    const list = idle.get(spawnedAs.get(worker)!.index);
     const at = list?.indexOf(worker) ?? -1;
     if (at >= 0) list!.splice(at, 1);
   };
@@ -86,7 +86,7 @@ export function workerPool(available: boolean, start: (index: number) => WorkerH
       },
     };
     handle.watch(die);
-    kept.set(spawned, { index, handle });
+    spawnedAs.set(spawned, { index, handle });
     live.add(spawned);
     return spawned;
   };
@@ -96,7 +96,7 @@ export function workerPool(available: boolean, start: (index: number) => WorkerH
     spawn(index: number): SpawnedWorker {
       const worker = idle.get(index)?.pop();
       if (worker === undefined) return spawnNew(index);
-      kept.get(worker)!.handle.hold?.(true);
+      spawnedAs.get(worker)!.handle.hold?.(true);
       return worker;
     },
     release(worker: SpawnedWorker): void {
@@ -104,7 +104,7 @@ export function workerPool(available: boolean, start: (index: number) => WorkerH
         worker.terminate();
         return;
       }
-      const { index, handle } = kept.get(worker)!;
+      const { index, handle } = spawnedAs.get(worker)!;
       handle.hold?.(false);
       idle.set(index, [...(idle.get(index) ?? []), worker]);
     },
