@@ -25,11 +25,12 @@
  * speed-up the median of the rounds' ratios. The table also shows how many CPU cores the process
  * kept busy at parallelism 1 and 2: above 1 at parallelism 1, the garbage collector's helper
  * threads use the second core too; below ~1.9 at 2, something else on the machine likely had part
- * of the second core. The start-up of an empty job is measured too and shown. Medians of R rounds
+ * of the second core; "steal" is the share of the VM's CPU time the hypervisor gave other guests
+ * meanwhile (Linux /proc/stat). The start-up of an empty job is measured too and shown. Medians of R rounds
  * in this one process. Writes the `parallel` key of bench-results.json.
  */
 import type { JobMetrics } from '../src/index';
-import { machineInfo, median, parseOptions, saveResults } from './support';
+import { machineInfo, median, parseOptions, saveResults, stealMeter } from './support';
 
 // The built package (`npm run build`), on the main thread and in the workers, as an application
 // runs it: from TypeScript sources each worker would first spend a second or more compiling sluice.
@@ -84,10 +85,11 @@ async function medianMs(parallelism: number, params: ParallelBenchParams, warm =
  * interleaved (1, 2, 1, 2, …) so that whatever else the machine does at a time weighs on both
  * alike; the speed-up is the median of the rounds' ratios.
  */
-async function keptAliveSpeedup(params: ParallelBenchParams): Promise<{ one: number; two: number; speedup: number; cores: [number, number] }> {
+async function keptAliveSpeedup(params: ParallelBenchParams): Promise<{ one: number; two: number; speedup: number; cores: [number, number]; steal: number | undefined }> {
   const pools = [nodeWorkers({ execArgv: [], keepAlive: true }), nodeWorkers({ execArgv: [], keepAlive: true })] as const;
   try {
     for (let i = 0; i < 2; i++) for (const [k, pool] of pools.entries()) await run(k + 1, params, pool);
+    const steal = stealMeter();
     const one: Array<{ ms: number; cpuMs: number }> = [];
     const two: Array<{ ms: number; cpuMs: number }> = [];
     for (let r = 0; r < rounds; r++) {
@@ -104,12 +106,14 @@ async function keptAliveSpeedup(params: ParallelBenchParams): Promise<{ one: num
       two: median(two.map((x) => x.ms)),
       speedup: median(one.map((x, r) => x.ms / two[r]!.ms)),
       cores: [coresAtMedian(one), coresAtMedian(two)],
+      steal: steal.fraction(),
     };
   } finally {
     for (const pool of pools) pool.close();
   }
 }
 
+const percent = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 const rate = (n: number, ms: number): string => `${((n / ms) * 1000 / 1e6).toFixed(2)}M ev/s`;
 
 // Start-up (spawning workers, importing the job, loading WASM) of an empty job at each parallelism.
@@ -134,7 +138,7 @@ for (const [job, keys] of [
   const kept = await keptAliveSpeedup(params);
   rows.push(
     `| ${job} | ${rate(events, one.ms)} | ${rate(events, two.ms)} | ${speedup.toFixed(2)}× | ` +
-      `${rate(events, kept.one)} | ${rate(events, kept.two)} | ${kept.speedup.toFixed(2)}× | ${kept.cores[0].toFixed(2)} / ${kept.cores[1].toFixed(2)} | ${TARGET_SPEEDUP}× |`,
+      `${rate(events, kept.one)} | ${rate(events, kept.two)} | ${kept.speedup.toFixed(2)}× | ${kept.cores[0].toFixed(2)} / ${kept.cores[1].toFixed(2)} | ${percent(kept.steal)} | ${TARGET_SPEEDUP}× |`,
   );
   results[job] = {
     p1Ms: Math.round(one.ms),
@@ -145,6 +149,7 @@ for (const [job, keys] of [
     warmSpeedup: Math.round(kept.speedup * 100) / 100,
     warmP1CoresUsed: Math.round(kept.cores[0] * 100) / 100,
     warmP2CoresUsed: Math.round(kept.cores[1] * 100) / 100,
+    warmStealFraction: kept.steal === undefined ? undefined : Math.round(kept.steal * 1000) / 1000,
   };
 }
 // The keyed window job in place (one thread, no workers): the CPU it takes at parallelism 1 and
@@ -233,12 +238,17 @@ async function machineSpeedup(kind: 'arithmetic' | 'memory', size: number): Prom
   }
   return median(ratios);
 }
-const machine = { arithmetic: await machineSpeedup('arithmetic', 400_000_000), memory: await machineSpeedup('memory', 40) };
-results.machineSpeedup = { arithmetic: Math.round(machine.arithmetic * 100) / 100, memory: Math.round(machine.memory * 100) / 100 };
+const machineSteal = stealMeter();
+const machine = { arithmetic: await machineSpeedup('arithmetic', 400_000_000), memory: await machineSpeedup('memory', 40), steal: machineSteal.fraction() };
+results.machineSpeedup = {
+  arithmetic: Math.round(machine.arithmetic * 100) / 100,
+  memory: Math.round(machine.memory * 100) / 100,
+  stealFraction: machine.steal === undefined ? undefined : Math.round(machine.steal * 1000) / 1000,
+};
 
 console.log(`\nParallel execution on worker_threads (${events.toLocaleString('en')} events, median of ${rounds}; an empty job takes ${Math.round(startups[0].ms)} / ${Math.round(startups[1].ms)} ms at parallelism 1 / 2 on fresh workers, ${Math.round(keptStartups[0].ms)} / ${Math.round(keptStartups[1].ms)} ms on a kept-alive pool)\n`);
-console.log('| job | p=1, fresh workers | p=2, fresh workers | speed-up | p=1, kept-alive pool | p=2, kept-alive pool | speed-up | CPU cores busy at p=1 / p=2, kept-alive | target |');
-console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+console.log('| job | p=1, fresh workers | p=2, fresh workers | speed-up | p=1, kept-alive pool | p=2, kept-alive pool | speed-up | CPU cores busy at p=1 / p=2, kept-alive | steal, kept-alive rounds | target |');
+console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of rows) console.log(r);
 console.log(
   `\nBackpressure, 10 s: the source (offered ${SLOW_SINK.eventsPerSecond.toLocaleString('en')}/s) ran at ${Math.round(sourceRate).toLocaleString('en')} records/s over the last 5 s, ` +
@@ -251,7 +261,7 @@ console.log(
 );
 console.log(
   `\nThe machine: plain loops with no engine, one worker alone against two at once: ${machine.arithmetic.toFixed(2)}× for integer arithmetic, ` +
-    `${machine.memory.toFixed(2)}× for streaming over 32 MB.`,
+    `${machine.memory.toFixed(2)}× for streaming over 32 MB (steal meanwhile: ${percent(machine.steal)}).`,
 );
 console.log(`\nData plane: ${(bytes / 1e6).toFixed(1)} MB of encoded records crossed the keyBy exchange between 2 workers: ${mbps.toFixed(0)} MB/s (start-up excluded).`);
 

@@ -101,3 +101,29 @@ export function runInChild<T>(script: string, args: readonly string[], nodeArgs:
     });
   });
 }
+
+/**
+ * The CPU time the hypervisor gave other guests ("steal", Linux's /proc/stat) since `start()`, as
+ * a fraction of all CPU time: on a shared VM, how much of the cores a run did not get to use.
+ * `undefined` where /proc/stat is not there.
+ */
+export function stealMeter(): { readonly fraction: () => number | undefined } {
+  const read = (): { steal: number; total: number } | undefined => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal guest guest_nice; guest time is inside user.
+      const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+      return { steal: fields[7] ?? 0, total };
+    } catch {
+      return undefined;
+    }
+  };
+  const start = read();
+  return {
+    fraction: () => {
+      const now = read();
+      if (start === undefined || now === undefined || now.total === start.total) return undefined;
+      return (now.steal - start.steal) / (now.total - start.total);
+    },
+  };
+}
