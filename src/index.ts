@@ -1,5 +1,6 @@
 // The universal entry: everything here runs in browsers, Node, Deno and workerd.
 export { StreamEnvironment, type StreamEnvironmentOptions } from './api/environment';
+export { FLINK_CONFIG_KEYS } from './api/flink-config';
 export { Stream, type OperatorOptions } from './api/stream';
 export { KeyedStream } from './api/keyed-stream';
 export { WindowedStream, type WindowOptions, type ProcessWindowFunction } from './api/windowed-stream';

@@ -20,18 +20,14 @@ import type { Clock, RuntimeMode, WasmOptions } from '../types';
 import { Stream } from './stream';
 import { ClusterExecutor, type ClusterJob } from '../parallel/cluster-executor';
 import { isJobDefinition } from '../parallel/define-job';
+import { flinkConfigOptions } from './flink-config';
 import type { WorkerPool } from '../parallel/worker-pool';
 
-/** Flink configuration keys sluice understands, with the option each sets. */
-const CONFIG_KEYS = {
-  'parallelism.default': 'parallelism',
-  'pipeline.max-parallelism': 'maxParallelism',
-  'execution.runtime-mode': 'runtimeMode',
-  'pipeline.auto-watermark-interval': 'autoWatermarkInterval',
-} as const;
-
 export interface StreamEnvironmentOptions {
-  /** Subtasks per operator (Flink's `parallelism.default`). Today every job runs on one thread. */
+  /**
+   * Subtasks per operator (Flink's `parallelism.default`): on `workers` for `executeJob` /
+   * `collectJob`, otherwise interleaved on this thread.
+   */
   readonly parallelism?: number;
   /** Number of key groups, the unit of state redistribution (Flink's default: 128). */
   readonly maxParallelism?: number;
@@ -62,7 +58,12 @@ export interface StreamEnvironmentOptions {
   readonly restoreFrom?: CompletedCheckpoint | CheckpointStorage;
   /** Start even if the checkpoint has state for operators the job no longer has. */
   readonly allowNonRestoredState?: boolean;
-  /** Flink-style configuration keys, e.g. `{ 'execution.runtime-mode': 'batch' }`. */
+  /**
+   * Flink configuration keys, e.g. `{ 'execution.runtime-mode': 'BATCH',
+   * 'execution.checkpointing.interval': '10 s', 'restart-strategy.type': 'fixed-delay' }` (see
+   * `FLINK_CONFIG_KEYS`). A key sets the option it names, over the option given beside it;
+   * checkpointing keys fill in `checkpoint`, and an interval among them turns checkpointing on.
+   */
   readonly config?: Readonly<Record<string, string | number>>;
   /**
    * Runs jobs started with `executeJob` / `collectJob` on workers, one per parallel subtask index:
@@ -95,12 +96,8 @@ export class StreamEnvironment {
   private sinks: SinkTransformation[] = [];
 
   constructor(options: StreamEnvironmentOptions = {}) {
-    const merged: Record<string, unknown> = { ...options };
-    for (const [key, value] of Object.entries(options.config ?? {})) {
-      const option = CONFIG_KEYS[key as keyof typeof CONFIG_KEYS];
-      if (option === undefined) throw new ConfigurationError(`Unknown configuration key "${key}"; known: ${Object.keys(CONFIG_KEYS).join(', ')}`);
-      merged[option] = option === 'runtimeMode' ? String(value).toLowerCase() : Number(value);
-    }
+    const { checkpoint: configured, ...fromConfig } = flinkConfigOptions(options.config ?? {});
+    const merged: StreamEnvironmentOptions = { ...options, ...fromConfig };
     this.parallelism = positiveInteger('parallelism', merged.parallelism ?? 1);
     this.maxParallelism = positiveInteger('maxParallelism', merged.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
     if (this.maxParallelism > 32768) throw new ConfigurationError(`maxParallelism must be ≤ 32768 (Flink's limit), got ${this.maxParallelism}`);
@@ -115,7 +112,9 @@ export class StreamEnvironment {
     this.batchSize = positiveInteger('batchSize', merged.batchSize ?? 1024);
     const wasm = options.wasm ?? true;
     this.wasm = typeof wasm === 'boolean' ? { enabled: wasm } : { enabled: true, modules: wasm };
-    this.checkpoint = options.checkpoint;
+    const checkpoint = { ...options.checkpoint, ...configured };
+    // As in Flink, configuration keys turn checkpointing on only with an interval among them.
+    this.checkpoint = options.checkpoint === undefined && checkpoint.interval === undefined ? undefined : (checkpoint as CheckpointConfig);
     if (this.checkpoint !== undefined) {
       positiveNumber('checkpoint.interval', this.checkpoint.interval);
       if (this.checkpoint.mode !== undefined && this.checkpoint.mode !== 'exactly-once' && this.checkpoint.mode !== 'at-least-once') {
@@ -123,7 +122,7 @@ export class StreamEnvironment {
       }
       if ((this.checkpoint.maxConcurrent ?? 1) !== 1) throw new ConfigurationError('checkpoint.maxConcurrent: only 1 is supported');
     }
-    this.restart = options.restart ?? defaultRestartStrategy(this.checkpoint !== undefined);
+    this.restart = merged.restart ?? defaultRestartStrategy(this.checkpoint !== undefined);
     validateRestartStrategy(this.restart);
     this.restoreFrom = options.restoreFrom;
     this.allowNonRestoredState = options.allowNonRestoredState ?? false;
