@@ -82,7 +82,8 @@ export class OperatorOutput implements Output<unknown> {
     channel.edges.push(edge);
   }
 
-  collect(value: unknown, timestamp: Timestamp): void {
+  /** Emits a record; without a timestamp (a source's record) it has none (`NaN`). */
+  collect(value: unknown, timestamp: Timestamp = Number.NaN): void {
     const batch = this.main.batch;
     const i = batch.length;
     batch.values[i] = value;
@@ -102,9 +103,9 @@ export class OperatorOutput implements Output<unknown> {
 
   /**
    * Appends `values[from, to)` without timestamps (`NaN`): a source's records, copied in one loop
-   * instead of one `collect` call each.
+   * instead of one `collect` call each (`SourceOutput.collectAll`).
    */
-  collectValues(values: readonly unknown[], from: number, to: number): void {
+  collectAll(values: readonly unknown[], from: number, to: number): void {
     const batch = this.main.batch;
     const capacity = batch.capacity;
     const out = batch.values;

@@ -42,11 +42,11 @@ describe('OperatorOutput: batches at a time', () => {
     expect(output.recordsOut).toBe(5);
   });
 
-  it('collectValues copies a source slice without timestamps, in batches of the capacity', () => {
+  it('collectAll copies a source slice without timestamps, in batches of the capacity', () => {
     const { target, seen } = recorder();
     const output = new OperatorOutput(3, [{ target, input: 0 }]);
     output.collect('x', 7);
-    output.collectValues(['p', 'a', 'b', 'c', 'd', 'e', 'q'], 1, 6);
+    output.collectAll(['p', 'a', 'b', 'c', 'd', 'e', 'q'], 1, 6);
     output.flush();
     expect(seen).toEqual([
       [['x', 7], ['a', NaN], ['b', NaN]],
