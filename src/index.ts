@@ -18,6 +18,7 @@ export type { WorkerPool, WorkerPoolOptions, SpawnedWorker } from './parallel/wo
 export { rebalance, rescale, broadcast, forward } from './operators/partition';
 export { union, unionWith } from './operators/union';
 export { connect, type CoFunction } from './operators/connect';
+export { intervalJoin, type IntervalJoinOptions, type ProcessJoinContext, type ProcessJoinFunction } from './operators/interval-join';
 export { process } from './operators/process';
 export { watermarks } from './operators/watermarks';
 export { window } from './operators/window';

@@ -24,11 +24,16 @@ const KEYED_STATE_ONLY =
   "Keyed state can only be used on a 'keyed stream', i.e., after a 'keyBy()' operation.";
 const TIMERS_ONLY = 'Setting timers is only supported on a keyed stream, i.e., after a keyBy() operation.';
 
+/** A collector that can also stamp what it emits with a timestamp of its own (an interval join's pairs). */
+export interface TimestampedCollector<O> extends Collector<O> {
+  collectAt(value: O, timestamp: number): void;
+}
+
 /**
  * The context, collector and timer service handed to process functions: one mutable object per
  * operator, re-pointed at each element and timer.
  */
-class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService, Collector<O> {
+class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService, TimestampedCollector<O> {
   ts = Number.NaN;
   domain: 'event-time' | 'processing-time' = 'event-time';
 
@@ -41,6 +46,10 @@ class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService
 
   collect(value: O): void {
     this.out.collect(value, this.ts);
+  }
+
+  collectAt(value: O, timestamp: number): void {
+    this.out.collect(value, timestamp);
   }
 
   timestamp(): number | undefined {
