@@ -19,6 +19,7 @@ export { rebalance, rescale, broadcast, forward } from './operators/partition';
 export { union, unionWith } from './operators/union';
 export { connect, type CoFunction } from './operators/connect';
 export { intervalJoin, type IntervalJoinOptions, type ProcessJoinContext, type ProcessJoinFunction } from './operators/interval-join';
+export { windowJoin, coGroup, type CoGroupFunction, type WindowJoinOptions } from './operators/window-join';
 export { process } from './operators/process';
 export { watermarks } from './operators/watermarks';
 export { window } from './operators/window';
