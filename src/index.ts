@@ -20,6 +20,7 @@ export { union, unionWith } from './operators/union';
 export { connect, type CoFunction } from './operators/connect';
 export { intervalJoin, type IntervalJoinOptions, type ProcessJoinContext, type ProcessJoinFunction } from './operators/interval-join';
 export { windowJoin, coGroup, type CoGroupFunction, type WindowJoinOptions } from './operators/window-join';
+export { asyncMap, AsyncTimeoutError, type AsyncMapOptions } from './operators/async-map';
 export { process } from './operators/process';
 export { watermarks } from './operators/watermarks';
 export { window } from './operators/window';

@@ -69,7 +69,11 @@ export interface Operator<I, O> {
   processWatermark(watermark: Timestamp): void;
   processIdle(idle: boolean): void;
   endInput(input: number): void;
-  finish(): void;
+  /**
+   * Every input has ended. A promise (an operator with asynchronous work in flight) holds back the
+   * end of this operator's output, and of the job, until it settles; a rejection fails the job.
+   */
+  finish(): void | Promise<void>;
   close(): void;
   /**
    * Captures the operator's state at a checkpoint barrier; absent when stateless. Returns the
@@ -107,6 +111,16 @@ export interface OperatorContext<O> {
    * the job, and outputs are flushed afterwards. Returns a function that cancels it.
    */
   scheduleProcessingTime(at: Timestamp, callback: () => void): () => void;
+  /**
+   * Runs `fn` now as a task of this operator, from a callback of asynchronous work: an error fails
+   * the job, and outputs are flushed afterwards.
+   */
+  runTask(fn: () => void): void;
+  /**
+   * Holds the job back until `promise` settles: no more input is read, and the job does not end
+   * before it (a rejection fails the job, naming this operator).
+   */
+  hold(promise: Promise<unknown>): void;
 }
 
 /** Runtime-wide services an operator may use. */

@@ -26,7 +26,7 @@ export abstract class AbstractOperator<I, O> implements Operator<I, O> {
 
   endInput(_input: number): void {}
 
-  finish(): void {}
+  finish(): void | Promise<void> {}
 
   close(): void {}
 

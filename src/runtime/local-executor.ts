@@ -588,7 +588,14 @@ export class LocalExecutor implements JobHandle {
           callback();
           node.output.flush();
         }),
+        runTask: (fn) =>
+          this.guard(() => {
+            fn();
+            node.output.flush();
+          }),
+        hold: (promise) => this.backpressure(promise, node.name),
       };
+      node.host = { hold: (promise) => this.backpressure(promise, node.name), guard: (fn) => this.guard(fn) };
       node.operator.open(context);
     }
     this.restoreOperators();

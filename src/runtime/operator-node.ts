@@ -27,6 +27,11 @@ export class OperatorNode implements InputTarget {
   lastAcknowledged = 0;
   /** Called once every input has ended and the operator has finished. */
   onFinished: (() => void) | undefined = undefined;
+  /**
+   * Where an operator's asynchronous finish is held and completed (the executor: the job waits for
+   * it, and an error fails the job).
+   */
+  host: { hold(promise: Promise<unknown>): void; guard(fn: () => void): void } = { hold: () => {}, guard: (fn) => fn() };
   private readonly valve: WatermarkValve;
   private readonly ended: boolean[];
   /** Per logical input, how many of its channels are still open. */
@@ -145,10 +150,15 @@ export class OperatorNode implements InputTarget {
       this.output.flush();
     }
     if (this.ended.every(Boolean)) {
-      this.operator.finish();
-      this.finished = true;
-      this.onFinished?.();
-      this.output.endInput();
+      const done = this.operator.finish();
+      if (done === undefined) this.complete();
+      else this.host.hold(done.then(() => this.host.guard(() => this.complete())));
     }
+  }
+
+  private complete(): void {
+    this.finished = true;
+    this.onFinished?.();
+    this.output.endInput();
   }
 }

@@ -96,6 +96,8 @@ function open(strategy: WatermarkStrategy<Ev>, setup: Setup, clock: ManualClock)
       guard: (fn) => fn(),
     },
     scheduleProcessingTime: (at, callback) => clock.schedule(at, callback),
+    runTask: (fn) => fn(),
+    hold: () => {},
   };
   operator.open(context);
   return { operator, output };

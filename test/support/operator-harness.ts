@@ -49,6 +49,8 @@ export class OperatorHarness<I, O> {
         guard: (fn) => fn(),
       },
       scheduleProcessingTime: (at, callback) => this.clock.schedule(at, callback),
+      runTask: (fn) => fn(),
+      hold: () => {},
     };
     operator.open(context);
   }
