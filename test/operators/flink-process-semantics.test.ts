@@ -5,10 +5,12 @@
 // - InternalTimerServiceImpl.java (timers: a set per (time, key, namespace); advanceWatermark fires
 //   while the head timer is <= the watermark, so timers registered by a callback fire in the same advance)
 // - KeyedProcessOperator.java / ProcessOperator.java (timestamps of output and side output)
+// - StreamOperatorWrapper.java (end of a bounded input: pending processing-time timers are quiesced)
 // - StreamGroupedReduceOperator.java (rolling reduce: output.collect(element.replace(reduced)))
 // This file runs in Node and in headless Chromium.
 import { describe, expect, it } from 'vitest';
 import {
+  ManualClock,
   StreamEnvironment,
   callbackSink,
   keyBy,
@@ -127,6 +129,47 @@ describe('event-time timers (InternalTimerServiceImpl)', () => {
     // currentWatermark() in processElement is the last watermark received: none yet (Long.MIN_VALUE).
     expect(seen).toEqual(['element ts=7 wm=-Infinity', 'timer 10 ts=10 event-time']);
     expect(stamps).toEqual([7, 10]);
+  });
+});
+
+describe('the end of a bounded input in STREAMING mode (StreamOperatorWrapper.quiesceTimeServiceAndFinishOperator)', () => {
+  it('pending processing-time timers do not fire, while event-time timers fire at the final watermark', async () => {
+    // StreamOperatorWrapper: "we quiesce the processing time service to prevent the pending timers
+    // from firing" before finish(); the bounded source's MAX_WATERMARK fires every event-time timer.
+    const out = await new StreamEnvironment({ clock: new ManualClock(0) })
+      .fromArray([ev('a', 1), ev('b', 2)])
+      .pipe(
+        watermarks({ timestamp: (e) => e.ts }),
+        keyBy((e) => e.k),
+        process<Ev, string, string>({
+          processElement(e, ctx) {
+            ctx.timerService().registerProcessingTimeTimer(1_000);
+            ctx.timerService().registerEventTimeTimer(e.ts + 1_000_000);
+          },
+          onTimer(ts, ctx, o) {
+            o.collect(`${String(ctx.getCurrentKey())} ${ctx.timeDomain()} ${ts}`);
+          },
+        }),
+      )
+      .collect();
+    expect(out).toEqual(['a event-time 1000001', 'b event-time 1000002']);
+  });
+});
+
+describe('a non-keyed ProcessFunction (ProcessOperator)', () => {
+  it('currentWatermark() in processElement is the last watermark received, -Infinity (Long.MIN_VALUE) before any', async () => {
+    const out = await new StreamEnvironment()
+      .fromArray([10, 20, 30])
+      .pipe(
+        watermarks({ timestamp: (x) => x }),
+        process<number, string>({
+          processElement(x, ctx, o) {
+            o.collect(`${x} ts=${String(ctx.timestamp())} wm=${ctx.timerService().currentWatermark()}`);
+          },
+        }),
+      )
+      .collect();
+    expect(out).toEqual(['10 ts=10 wm=-Infinity', '20 ts=20 wm=9', '30 ts=30 wm=19']);
   });
 });
 
