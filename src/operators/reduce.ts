@@ -51,9 +51,10 @@ class RollingReduceOperator<T> extends KeyedOperator<T, T, null> {
     }
   }
 
+  /** Batch mode, at the end of a key: its final result, stamped +∞ (Flink's `BatchGroupedReduceOperator`: Long.MAX_VALUE). */
   onEventTime(): void {
     const v = this.state.value();
-    if (v !== undefined) this.output.collect(v, Number.NaN);
+    if (v !== undefined) this.output.collect(v, Number.POSITIVE_INFINITY);
   }
 
   onProcessingTime(): void {}

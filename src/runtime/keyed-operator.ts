@@ -75,8 +75,14 @@ export abstract class KeyedOperator<I, O, N> extends AbstractOperator<I, O> impl
     this.sorted = undefined;
     this.inflight?.finishNow();
     sorted.drain((batch, input) => this.processKeyed(batch, input), () => {
-      this.timers.advanceWatermark(Number.POSITIVE_INFINITY);
-      this.timers.fireAllProcessingTimers();
+      // Event-time timers, then processing-time timers; timers registered meanwhile are ignored.
+      this.timers.quiesced = true;
+      try {
+        this.timers.advanceWatermark(Number.POSITIVE_INFINITY);
+        this.timers.fireAllProcessingTimers();
+      } finally {
+        this.timers.quiesced = false;
+      }
       this.backend.clearAll();
       this.timers.clear();
       this.timers.currentWatermark = Number.NEGATIVE_INFINITY;

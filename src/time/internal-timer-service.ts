@@ -32,6 +32,12 @@ export class InternalTimerService<N> {
   currentWatermark = Number.NEGATIVE_INFINITY;
   /** In batch mode processing time stands still; processing-time timers fire at the end of each key. */
   deferProcessingTime = false;
+  /**
+   * Batch mode, while a key's timers fire at its end: new timers are ignored, as in Flink's
+   * `BatchExecutionInternalTimeService` ("Timer service is quiesced"), so that a timer that
+   * registers another from `onTimer` cannot loop forever at the end of a key.
+   */
+  quiesced = false;
   private readonly eventTimers = new TimerQueue<N>();
   private readonly processingTimers = new TimerQueue<N>();
   private readonly wakeup: Wakeup;
@@ -55,6 +61,7 @@ export class InternalTimerService<N> {
   }
 
   registerEventTimeTimer(namespace: N, nsId: unknown, time: number): void {
+    if (this.quiesced) return;
     this.eventTimers.register(time, this.keys.currentKey, this.keys.currentMapKey, namespace, nsId);
   }
 
@@ -63,6 +70,7 @@ export class InternalTimerService<N> {
   }
 
   registerProcessingTimeTimer(namespace: N, nsId: unknown, time: number): void {
+    if (this.quiesced) return;
     this.processingTimers.register(time, this.keys.currentKey, this.keys.currentMapKey, namespace, nsId);
     if (!this.deferProcessingTime && time < this.wakeup.at) this.scheduleWakeup();
   }
