@@ -88,11 +88,11 @@ class PairContext<O> implements ProcessJoinContext, Collector<O> {
   leftTimestamp = 0;
   rightTimestamp = 0;
   timestamp = 0;
-  ctx!: OnTimerContext<unknown>;
   out!: TimestampedCollector<O>;
 
+  /** As IntervalJoinOperator's context: stamped with the pair's timestamp. */
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output(tag, value);
+    this.out.outputAt(tag, value, this.timestamp);
   }
 
   collect(value: O): void {
@@ -112,11 +112,10 @@ function joinSpec<A, B, O>(bounds: Bounds<A, B>, join: ((left: A, right: B, ctx:
   let left!: MapState<number, unknown[]>;
   let right!: MapState<number, unknown[]>;
   const pair = new PairContext<O>();
-  const emit = (a: A, b: B, ta: number, tb: number, ctx: OnTimerContext<unknown>, out: Collector<O>): void => {
+  const emit = (a: A, b: B, ta: number, tb: number, out: Collector<O>): void => {
     pair.leftTimestamp = ta;
     pair.rightTimestamp = tb;
     pair.timestamp = Math.max(ta, tb);
-    pair.ctx = ctx;
     pair.out = out as TimestampedCollector<O>;
     if (typeof join === 'function') pair.collect(join(a, b, pair));
     else join.processElement(a, b, pair, pair);
@@ -142,8 +141,8 @@ function joinSpec<A, B, O>(bounds: Bounds<A, B>, join: ((left: A, right: B, ctx:
     for (const [t, partners] of theirs.entries()) {
       if (t < ts + lo || t > ts + hi) continue;
       for (const partner of partners) {
-        if (isLeft) emit(value as A, partner as B, ts, t, ctx, out);
-        else emit(partner as A, value as B, t, ts, ctx, out);
+        if (isLeft) emit(value as A, partner as B, ts, t, out);
+        else emit(partner as A, value as B, t, ts, out);
       }
     }
     // Kept until no partner can come any more: the watermark has passed ts + hi.

@@ -27,6 +27,7 @@ const TIMERS_ONLY = 'Setting timers is only supported on a keyed stream, i.e., a
 /** A collector that can also stamp what it emits with a timestamp of its own (an interval join's pairs). */
 export interface TimestampedCollector<O> extends Collector<O> {
   collectAt(value: O, timestamp: number): void;
+  outputAt<X>(tag: OutputTag<X>, value: X, timestamp: number): void;
 }
 
 /**
@@ -35,6 +36,8 @@ export interface TimestampedCollector<O> extends Collector<O> {
  */
 class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService, TimestampedCollector<O> {
   ts = Number.NaN;
+  /** What timestamp() and side outputs report: the element's, or the firing timer's time. */
+  ctxTs = Number.NaN;
   domain: 'event-time' | 'processing-time' = 'event-time';
 
   constructor(
@@ -52,8 +55,12 @@ class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService
     this.out.collect(value, timestamp);
   }
 
+  outputAt<X>(tag: OutputTag<X>, value: X, timestamp: number): void {
+    this.out.sideOutput(tag, value, timestamp);
+  }
+
   timestamp(): number | undefined {
-    return Number.isNaN(this.ts) ? undefined : this.ts;
+    return Number.isNaN(this.ctxTs) ? undefined : this.ctxTs;
   }
 
   getCurrentKey(): unknown {
@@ -70,7 +77,7 @@ class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.out.sideOutput(tag, value, this.ts);
+    this.out.sideOutput(tag, value, this.ctxTs);
   }
 
   currentProcessingTime(): number {
@@ -164,7 +171,7 @@ export class KeyedProcessOperator<I, O> extends KeyedOperator<I, O, null> {
       for (; i < batch.length; i++) {
         const value = values[i]!;
         this.backend.setCurrentKey(selector.keyOf(value));
-        ctx.ts = timestamps[i]!;
+        ctx.ts = ctx.ctxTs = timestamps[i]!;
         handler(value, ctx, ctx);
       }
     } catch (cause) {
@@ -185,6 +192,7 @@ export class KeyedProcessOperator<I, O> extends KeyedOperator<I, O, null> {
     const onTimer = this.spec.onTimer;
     if (onTimer === undefined) return;
     this.ctx.ts = outTimestamp;
+    this.ctx.ctxTs = time;
     this.ctx.domain = domain;
     try {
       onTimer(time, this.ctx, this.ctx);
@@ -225,7 +233,7 @@ export class ProcessOperator<I, O> extends AbstractOperator<I, O> {
     let i = 0;
     try {
       for (; i < batch.length; i++) {
-        ctx.ts = timestamps[i]!;
+        ctx.ts = ctx.ctxTs = timestamps[i]!;
         handler(values[i]!, ctx, ctx);
       }
     } catch (cause) {

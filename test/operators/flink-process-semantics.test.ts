@@ -8,6 +8,7 @@
 // - StreamOperatorWrapper.java (end of a bounded input: pending processing-time timers are quiesced)
 // - StreamGroupedReduceOperator.java (rolling reduce: output.collect(element.replace(reduced)))
 // This file runs in Node and in headless Chromium.
+import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   ManualClock,
@@ -18,9 +19,11 @@ import {
   process,
   reduce,
   sideOutput,
+  tap,
   watermarks,
   type KeyedProcessFunction,
 } from '../../src/index';
+import { Signal } from '../support/signal';
 
 interface Ev {
   readonly k: string;
@@ -278,3 +281,45 @@ describe('side outputs (Flink "Side Outputs"; ProcessOperator / KeyedProcessOper
   });
 });
 
+describe('processing-time onTimer (KeyedProcessOperator.onProcessingTime)', () => {
+  it('output has no timestamp (collector.eraseTimestamp); timestamp() and side outputs carry the timer time', async () => {
+    // KeyedProcessOperator: onProcessingTime erases the collector's timestamp, but
+    // OnTimerContextImpl.timestamp() returns timer.getTimestamp() and OnTimerContextImpl.output(tag, v)
+    // emits new StreamRecord<>(v, timer.getTimestamp()) in both time domains.
+    const clock = new ManualClock(1_000);
+    const env = new StreamEnvironment({ clock });
+    const input = new Subject<Ev>();
+    const passed = new Signal<Ev>();
+    const tag = sideOutput<string>('timer-info');
+    const seen: string[] = [];
+    const mainOut: Array<[string, number | undefined]> = [];
+    const sideOut: Array<[string, number | undefined]> = [];
+    const main = env
+      .fromObservable(input)
+      .pipe(
+        tap((e) => passed.fire(e)),
+        keyBy((e) => e.k),
+        process<Ev, string, string>({
+          processElement(_e, ctx) {
+            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 50);
+          },
+          onTimer(ts, ctx, o) {
+            seen.push(`${ts} ${ctx.timeDomain()} ts=${String(ctx.timestamp())}`);
+            o.collect('main');
+            ctx.output(tag, 'side');
+          },
+        }),
+      );
+    main.sinkTo(callbackSink((v, ts) => mainOut.push([v, ts])));
+    main.getSideOutput(tag).sinkTo(callbackSink((v, ts) => sideOut.push([v, ts])));
+    const job = await env.execute();
+    input.next(ev('a', 0));
+    await passed.next();
+    clock.advance(50);
+    input.complete();
+    await job.done;
+    expect(seen).toEqual(['1050 processing-time ts=1050']);
+    expect(mainOut).toEqual([['main', undefined]]);
+    expect(sideOut).toEqual([['side', 1050]]);
+  });
+});

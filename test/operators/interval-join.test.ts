@@ -7,6 +7,7 @@ import {
   ManualClock,
   MemoryCheckpointStorage,
   StreamEnvironment,
+  callbackSink,
   fromArray,
   intervalJoin,
   keyBy,
@@ -28,6 +29,7 @@ interface Ev {
 }
 
 const RIGHT = sideOutput<Ev>('right');
+const PAIRS = sideOutput<string>('pairs');
 
 /**
  * Both sides from one source, split by a process function: records reach the join in the source's
@@ -157,11 +159,17 @@ describe('intervalJoin (Flink: Interval Join)', () => {
       },
       processElement(l, r, ctx, out) {
         out.collect(`${l.id}-${r.id} ${ctx.leftTimestamp}/${ctx.rightTimestamp}/${ctx.timestamp}`);
+        ctx.output(PAIRS, `${l.id}-${r.id}`);
         if (r.id === 3) out.collect('again');
       },
     };
-    const rows = await left.pipe(keyBy((e) => e.k), intervalJoin(right.pipe(keyBy((e: Ev) => e.k)), { lower: -1, upper: 2 }, fn)).collect();
+    const joined = left.pipe(keyBy((e) => e.k), intervalJoin(right.pipe(keyBy((e: Ev) => e.k)), { lower: -1, upper: 2 }, fn));
+    // ctx.output stamps with the pair's timestamp, as IntervalJoinOperator's context does.
+    const side: string[] = [];
+    joined.getSideOutput(PAIRS).sinkTo(callbackSink((v, ts) => side.push(`${v}@${String(ts)}`)));
+    const rows = await joined.collect();
     expect(rows.sort()).toEqual(['1-2 10/9/10', '1-3 10/12/12', 'again']);
+    expect(side.sort()).toEqual(['1-2@10', '1-3@12']);
     expect(opened).toBe(1);
   });
 

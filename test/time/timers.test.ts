@@ -140,9 +140,11 @@ describe('processing-time timers on an injected clock', () => {
     clock.advance(49);
     expect(out).toEqual([]);
     clock.advance(1); // t = 1050: bob's timer
-    expect(out).toEqual(['bob@1050 processing-time ts=undefined']);
+    // ctx.timestamp() in a processing-time onTimer is the timer's time, as Flink's
+    // KeyedProcessOperator.OnTimerContextImpl.timestamp() (only the main output's timestamp is erased).
+    expect(out).toEqual(['bob@1050 processing-time ts=1050']);
     clock.advance(50); // t = 1100: ann's timer
-    expect(out).toEqual(['bob@1050 processing-time ts=undefined', 'ann@1100 processing-time ts=undefined']);
+    expect(out).toEqual(['bob@1050 processing-time ts=1050', 'ann@1100 processing-time ts=1100']);
 
     input.complete();
     const result = await job.done;
