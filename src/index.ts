@@ -51,6 +51,7 @@ export { eventTimeTrigger } from './windowing/triggers/event-time';
 export { processingTimeTrigger } from './windowing/triggers/processing-time';
 export { countTrigger } from './windowing/triggers/count';
 export { purgingTrigger } from './windowing/triggers/purging';
+export { continuousEventTimeTrigger } from './windowing/triggers/continuous-event-time';
 export type { WindowAssigner } from './windowing/window-assigner';
 export type { WindowFunctionContext } from './windowing/window-operator';
 
