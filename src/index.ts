@@ -52,6 +52,7 @@ export { processingTimeTrigger } from './windowing/triggers/processing-time';
 export { countTrigger } from './windowing/triggers/count';
 export { purgingTrigger } from './windowing/triggers/purging';
 export { continuousEventTimeTrigger } from './windowing/triggers/continuous-event-time';
+export { countEvictor, timeEvictor, deltaEvictor, type Evictor, type EvictorOptions, type TimestampedValue } from './windowing/evictor';
 export type { WindowAssigner } from './windowing/window-assigner';
 export type { WindowFunctionContext } from './windowing/window-operator';
 

@@ -18,6 +18,7 @@ import type { SessionAggregate } from '../windowing/session-aggregation';
 import { SessionKernelOperator, type SessionKernelSpec } from '../windowing/session-kernel-operator';
 import type { KernelAggregate } from '../windowing/window-aggregation';
 import type { Trigger } from '../windowing/trigger';
+import type { Evictor } from '../windowing/evictor';
 import { eventTimeTrigger } from '../windowing/triggers/event-time';
 import { processingTimeTrigger } from '../windowing/triggers/processing-time';
 import type { WindowAssigner } from '../windowing/window-assigner';
@@ -38,6 +39,12 @@ export interface WindowOptions<T> {
   readonly allowedLateness?: number;
   /** Where elements later than that go, instead of being dropped (Flink's `sideOutputLateData`). */
   readonly lateOutput?: OutputTag<T>;
+  /**
+   * Trims a fired window's elements before or after the window function (Flink's `evictor`):
+   * `countEvictor`, `timeEvictor`, `deltaEvictor`. The window then keeps every element, as Flink's
+   * `EvictingWindowOperator` does, and aggregates are computed when it fires.
+   */
+  readonly evictor?: Evictor<T>;
 }
 
 /** Flink's `ProcessWindowFunction`: sees the key, the window and every element of a fired window. */
@@ -46,6 +53,29 @@ export interface ProcessWindowFunction<T, K, O> {
 }
 
 const RESERVED = new Set(['key', 'start', 'end']);
+
+/** No window result: a reduction over no elements (all evicted). */
+const NOTHING = Symbol('nothing');
+
+/** What the incremental contents would hold, computed from a window's elements at once. */
+function fromElements(contents: WindowContents): (values: unknown[]) => unknown {
+  switch (contents.kind) {
+    case 'aggregating': {
+      const fn = (contents.descriptor as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregate;
+      return (values) => {
+        let acc = fn.createAccumulator();
+        for (const v of values) acc = fn.add(v, acc);
+        return acc;
+      };
+    }
+    case 'reducing': {
+      const fn = (contents.descriptor as ReducingStateDescriptor<unknown>).reduce;
+      return (values) => (values.length === 0 ? NOTHING : values.reduce((a, b) => fn(a, b)));
+    }
+    case 'list':
+      return (values) => values;
+  }
+}
 const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg', 'first', 'last', 'countDistinct']);
 const SESSION_KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg']);
 
@@ -173,7 +203,7 @@ export class WindowedStream<T, K> {
   ): KernelWindowSpec<T> | undefined {
     const panes = this.assigner.panes;
     const trigger = this.options.trigger;
-    if (panes === undefined || panes.size % panes.slide !== 0) return undefined;
+    if (panes === undefined || panes.size % panes.slide !== 0 || this.options.evictor !== undefined) return undefined;
     if (this.assigner.isEventTime ? trigger !== undefined && trigger !== eventTimeTrigger() : trigger !== undefined && trigger !== processingTimeTrigger()) return undefined;
     if (!this.assigner.isEventTime && this.keyed.environment.runtimeMode !== 'streaming') return undefined;
     if (!aggregators.every((a) => KERNEL_KINDS.has(a.kind) && (a.kind === 'count' || a.field !== undefined))) return undefined;
@@ -198,6 +228,7 @@ export class WindowedStream<T, K> {
   ): SessionKernelSpec<T> | undefined {
     const gap = this.assigner.sessionGap;
     const trigger = this.options.trigger;
+    if (this.options.evictor !== undefined) return undefined;
     if (gap === undefined || !this.assigner.isEventTime || (trigger !== undefined && trigger !== eventTimeTrigger())) return undefined;
     if (this.keyed.environment.runtimeMode !== 'streaming') return undefined;
     if (!aggregators.every((a) => SESSION_KERNEL_KINDS.has(a.kind) && (a.kind === 'count' || a.field !== undefined))) return undefined;
@@ -219,6 +250,21 @@ export class WindowedStream<T, K> {
     sideOutputs?: 'any',
   ): Stream<unknown> {
     const { assigner, keyed } = this;
+    const evictor = this.options.evictor;
+    if (evictor !== undefined) {
+      // Every element is kept; what the incremental state would hold is computed from the
+      // elements left after eviction.
+      const reduceTo = fromElements(contents);
+      const inner = windowFunctionOf;
+      windowFunctionOf = () => {
+        const fn = inner();
+        return (key, window, values, ctx, emit) => {
+          const folded = reduceTo(values as unknown[]);
+          if (folded !== NOTHING) fn(key, window, folded, ctx, emit);
+        };
+      };
+      contents = { kind: 'list', descriptor: new ListStateDescriptor('window-contents') };
+    }
     const trigger = this.options.trigger ?? assigner.defaultTrigger();
     const allowedLateness = this.options.allowedLateness ?? 0;
     const lateOutput = this.options.lateOutput;
@@ -235,6 +281,7 @@ export class WindowedStream<T, K> {
           contents,
           windowFunction: windowFunctionOf(),
           keySelector: keyed.keySelector as never,
+          evictor,
         }),
       options,
       {

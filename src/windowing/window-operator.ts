@@ -8,6 +8,7 @@ import { MergingWindowSet, type MergingEntry } from './merging-window-set';
 import { TimeWindow } from './time-window';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from './trigger';
 import { eventTimeTrigger } from './triggers/event-time';
+import type { Evictor, TimestampedValue } from './evictor';
 import type { WindowAssigner } from './window-assigner';
 
 /** What a window function may use besides the window's contents. */
@@ -45,6 +46,11 @@ export interface WindowOperatorSpec<T, O> {
   readonly contents: WindowContents;
   readonly windowFunction: InternalWindowFunction<unknown, O>;
   readonly keySelector: KeySelector<T, unknown>;
+  /**
+   * Flink's `EvictingWindowOperator`: contents are a list of `{ value, timestamp }`, the evictor
+   * trims them around each firing, and the window function gets the remaining values.
+   */
+  readonly evictor?: Evictor<T>;
 }
 
 type ContentsState = HeapAggregatingState<unknown, unknown, unknown> | HeapReducingState<unknown> | HeapListState<unknown>;
@@ -155,14 +161,11 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
         const stateWindow = set.getStateWindow(actual);
         if (stateWindow === undefined) throw new Error(`Window ${window} is not in in-flight window set.`);
         this.contents.setCurrentNamespace(this.nsId(stateWindow));
-        this.contents.add(value);
+        this.contents.add(this.spec.evictor === undefined ? value : { value, timestamp });
         ctx.key = key;
         ctx.window = actual;
         const result = this.trigger.onElement(value, timestamp, actual, ctx);
-        if (isFire(result)) {
-          const contents = this.readContents();
-          if (contents !== undefined) this.emitWindowContents(key, actual, contents);
-        }
+        if (isFire(result)) this.fireWindow(key, actual);
         if (isPurge(result)) this.contents.clear();
         this.registerCleanupTimer(actual);
       }
@@ -172,17 +175,14 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
         if (this.isWindowLate(window)) continue;
         isSkippedElement = false;
         this.contents.setCurrentNamespace(this.nsId(window));
-        const existed = this.contents.append(value);
+        const existed = this.contents.append(this.spec.evictor === undefined ? value : { value, timestamp });
         // Flink's EventTimeTrigger would re-register the timers this window already has and
         // return CONTINUE: skip the call while the window holds state and has not fired.
         if (existed && this.eventTimeTrigger && window.maxTimestamp() > this.timers.currentWatermark) continue;
         ctx.key = key;
         ctx.window = window;
         const result = this.trigger.onElement(value, timestamp, window, ctx);
-        if (isFire(result)) {
-          const contents = this.readContents();
-          if (contents !== undefined) this.emitWindowContents(key, window, contents);
-        }
+        if (isFire(result)) this.fireWindow(key, window);
         if (isPurge(result)) this.contents.clear();
         this.registerCleanupTimer(window);
       }
@@ -219,10 +219,7 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
       this.contents.setCurrentNamespace(this.nsId(window));
     }
     const result = eventTime ? this.trigger.onEventTime(time, window, ctx) : this.trigger.onProcessingTime(time, window, ctx);
-    if (isFire(result)) {
-      const contents = this.readContents();
-      if (contents !== undefined) this.emitWindowContents(key, window, contents);
-    }
+    if (isFire(result)) this.fireWindow(key, window);
     if (isPurge(result)) this.contents.clear();
     if (this.assigner.isEventTime === eventTime && time === this.cleanupTime(window)) {
       this.contents.clear();
@@ -255,6 +252,24 @@ export class WindowOperator<T, O> extends KeyedOperator<T, O, TimeWindow> {
         return list.length === 0 ? undefined : list;
       }
     }
+  }
+
+  /** Emits a fired window's results, if it has contents; with an evictor, trims them around it. */
+  private fireWindow(key: unknown, window: TimeWindow): void {
+    const contents = this.readContents();
+    if (contents === undefined) return;
+    const evictor = this.spec.evictor;
+    if (evictor === undefined) {
+      this.emitWindowContents(key, window, contents);
+      return;
+    }
+    const elements = [...(contents as Array<TimestampedValue<T>>)];
+    evictor.evictBefore(elements, elements.length, window);
+    this.emitWindowContents(key, window, elements.map((e) => e.value));
+    evictor.evictAfter(elements, elements.length, window);
+    const list = this.contents as HeapListState<unknown>;
+    list.clear();
+    for (const e of elements) list.add(e);
   }
 
   private readonly emit = (value: O): void => {

@@ -18,6 +18,7 @@ import {
   watermarks,
   window,
   type Trigger,
+  type WindowAssigner,
 } from '../../src/index';
 
 interface Ev {
@@ -25,7 +26,7 @@ interface Ev {
   readonly ts: number;
 }
 
-async function firings(events: Ev[], assigner: Parameters<typeof window>[0], trigger: Trigger<Ev>, allowedLateness = 0): Promise<string[]> {
+async function firings(events: Ev[], assigner: WindowAssigner<Ev>, trigger: Trigger<Ev>, allowedLateness = 0): Promise<string[]> {
   const env = new StreamEnvironment({ batchSize: 1 });
   const out: string[] = [];
   await env
