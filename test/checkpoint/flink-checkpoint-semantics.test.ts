@@ -11,10 +11,10 @@
 //   BATCH mode ("There will be no final checkpoint, all committables should be committed here").
 // - FLIP-147 / https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/datastream/fault-tolerance/checkpointing/#checkpointing-with-parts-of-the-graph-finished
 //   a bounded streaming job with checkpointing waits for a final checkpoint, which commits.
-// - https://nightlies.apache.org/flink/flink-docs-stable/docs/ops/state/checkpoints/#retained-checkpoints
-//   and CompletedCheckpointStore / `state.checkpoints.num-retained` (default 1): older checkpoints are
-//   subsumed; savepoints are owned by the user and never subsumed (CheckpointProperties: savepoints
-//   are not `discardSubsumed`).
+// - CheckpointingOptions.java `state.checkpoints.num-retained` ("The maximum number of completed
+//   checkpoints to retain", default 1) and CompletedCheckpointStore: older checkpoints are subsumed.
+//   Savepoints are neither counted nor subsumed (FLINK-6328, "Savepoints must not be counted as
+//   retained checkpoints"; CheckpointProperties: a savepoint does not discard on subsumption).
 // - CheckpointRequestDecider.java (apache/flink): a savepoint is a forced request; it is not refused
 //   because a checkpoint is already in progress (forced requests pass the max-concurrent check).
 import { describe, expect, it } from 'vitest';
@@ -264,7 +264,7 @@ describe('retained checkpoints (state.checkpoints.num-retained)', () => {
     expect(ids).toEqual([latest - 2, latest - 1, latest]);
   });
 
-  it('never subsumes a savepoint (CheckpointProperties: savepoints are not discarded on subsumption)', async () => {
+  it('never subsumes a savepoint nor counts it among the retained (FLINK-6328)', async () => {
     const { ids, latest, savepoint } = await runRetaining(1, 12);
     expect(savepoint).toBeDefined();
     expect(savepoint).toBeLessThan(latest - 1);

@@ -10,8 +10,8 @@
 // State is matched to operators by uid (StateAssignmentOperation, apache/flink). A sink is an operator
 // like any other and takes a uid (`stream.sinkTo(sink).uid(...)` in Flink); a two-phase-commit sink has
 // state (its pre-committed transactions, TwoPhaseCommitSinkFunction#snapshotState).
-// https://nightlies.apache.org/flink/flink-docs-stable/docs/ops/state/checkpoints/#retained-checkpoints:
-// savepoints are not subsumed by retention.
+// `state.checkpoints.num-retained` (CheckpointingOptions.java, default 1) subsumes older checkpoints;
+// savepoints are neither counted nor subsumed (FLINK-6328).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
