@@ -113,9 +113,17 @@ export class Stream<T> {
     return new Stream<X>(this.environment, new SideOutputTransformation(producer, tag.id));
   }
 
-  /** Sends the stream to `sink` when the environment's job runs (Flink's `sinkTo`). */
-  sinkTo(sink: Sink<T>): this {
-    this.environment.addSink(new SinkTransformation(this.transformation, sink as Sink<unknown>));
+  /**
+   * Sends the stream to `sink` when the environment's job runs (Flink's `sinkTo`). A transactional
+   * sink has state (its pre-committed transactions): give it a `uid`, as Flink's
+   * `sinkTo(sink).uid(...)`, so that a savepoint still restores after operators are added or removed
+   * upstream. Returns this stream, not the sink.
+   */
+  sinkTo(sink: Sink<T>, options: OperatorOptions = {}): this {
+    const t = new SinkTransformation(this.transformation, sink as Sink<unknown>);
+    if (options.name !== undefined) t.name = options.name;
+    t.uid = options.uid;
+    this.environment.addSink(t);
     return this;
   }
 

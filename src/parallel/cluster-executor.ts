@@ -209,7 +209,14 @@ export class ClusterExecutor implements JobHandle {
     if (this.status !== 'running') throw new SluiceError(`Cannot take a ${kind} of a job that is ${this.status}`);
     const now = this.config.clock.now();
     const started = coordinator.begin(kind, now, new Map(), target);
-    if (started === undefined) throw new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`);
+    if (started === undefined) {
+      // A savepoint is a forced request in Flink (CheckpointRequestDecider): it waits, never fails.
+      if (kind === 'savepoint') {
+        await coordinator.inProgressSettled();
+        return this.startCheckpoint(kind, target);
+      }
+      throw new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`);
+    }
     const { id, completion } = started;
     const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
     const cancelTimeout = this.config.clock.schedule(now + timeout, () => coordinator.abort(new SluiceError(`Checkpoint ${id} expired after ${timeout} ms`)));

@@ -327,7 +327,12 @@ export class LocalExecutor implements JobHandle {
       positions.set(s.uid, list);
     }
     const started = coordinator.begin(kind, this.config.clock.now(), positions, target);
-    if (started === undefined) return Promise.reject(new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`));
+    if (started === undefined) {
+      // A savepoint is a forced request in Flink (CheckpointRequestDecider): it is never refused
+      // because a checkpoint is in progress. With one checkpoint at a time, it waits for that one.
+      if (kind === 'savepoint') return coordinator.inProgressSettled().then(() => this.triggerCheckpoint(kind, target));
+      return Promise.reject(new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`));
+    }
     const { id, completion } = started;
     this.activeCheckpoint = id;
     const barrier: CheckpointBarrier = { checkpointId: id, timestamp: this.config.clock.now() };
@@ -496,7 +501,8 @@ export class LocalExecutor implements JobHandle {
               ? combined.createMerger()
               : v.createOperator!()
             : isTwoPhaseCommitSink(sink)
-              ? new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined)
+              ? // BATCH mode takes no checkpoints: the end of input commits, as Flink's CommitterOperator does.
+                new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined && this.config.runtimeMode !== 'batch')
               : new SinkOperator(sink, this);
         const node = new OperatorNode(
           this.nameOf(planned),
