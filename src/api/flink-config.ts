@@ -32,6 +32,7 @@ const READERS: Readonly<Record<string, Reader>> = {
     if (integer(v, k) !== 1) throw new ConfigurationError(`${k}: only 1 is supported, got ${String(v)}`);
     checkpoint(o).maxConcurrent = 1;
   },
+  'execution.checkpointing.tolerable-failed-checkpoints': (v, k, o) => void (checkpoint(o).tolerableFailures = nonNegativeInteger(v, k)),
   'state.checkpoints.num-retained': (v, k, o) => void (checkpoint(o).retain = integer(v, k)),
   'execution.checkpointing.num-retained': (v, k, o) => void (checkpoint(o).retain = integer(v, k)),
 };

@@ -20,6 +20,11 @@ export interface CheckpointConfig {
   readonly storage?: CheckpointStorage;
   /** Complete checkpoints to keep (`state.checkpoints.num-retained`, 1). */
   readonly retain?: number;
+  /**
+   * Periodic checkpoints that may fail in a row before the job fails over
+   * (`execution.checkpointing.tolerable-failed-checkpoints`; Flink's default, 0: the first one).
+   */
+  readonly tolerableFailures?: number;
 }
 
 /** A participant of a checkpoint: an operator (maybe stateless) or a source. */

@@ -1,3 +1,4 @@
+import { CheckpointFailureManager, CheckpointInProgressError } from '../checkpoint/checkpoint-failure-manager';
 import { transfer } from 'comlink';
 import { CheckpointCoordinator, type CompletedCheckpointInfo } from '../checkpoint/checkpoint-coordinator';
 import { ConfigurationError, SluiceError } from '../errors';
@@ -182,14 +183,24 @@ export class ClusterExecutor implements JobHandle {
       checkpoint.config.retain ?? 1,
       checkpoint.firstId,
       (id) => {
-        this.lastCheckpointId = id;
+        this.lastCheckpointId = Math.max(this.lastCheckpointId, id);
         for (const w of this.workers) void w.api.notifyCheckpointComplete(id);
       },
     );
     const { interval } = checkpoint.config;
+    const failures = new CheckpointFailureManager(checkpoint.config.tolerableFailures ?? 0);
     const tick = (): void => {
       if (this.status !== 'running') return;
-      if (!this.coordinator!.inProgress && this.drained === 0) this.triggerCheckpoint('checkpoint').catch(() => {});
+      if (!this.coordinator!.inProgress && this.drained === 0) {
+        this.triggerCheckpoint('checkpoint').then(
+          () => failures.succeeded(),
+          (cause: unknown) => {
+            if (this.status !== 'running') return;
+            const error = failures.failed(cause);
+            if (error !== undefined) this.fail(error);
+          },
+        );
+      }
       this.cancelTick = this.config.clock.schedule(this.config.clock.now() + interval, tick);
     };
     this.cancelTick = this.config.clock.schedule(this.config.clock.now() + interval, tick);
@@ -215,9 +226,11 @@ export class ClusterExecutor implements JobHandle {
         await coordinator.inProgressSettled();
         return this.startCheckpoint(kind, target);
       }
-      throw new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`);
+      throw new CheckpointInProgressError(kind);
     }
     const { id, completion } = started;
+    // Restarts number after every id used, completed or not (Flink's CheckpointIDCounter).
+    this.lastCheckpointId = Math.max(this.lastCheckpointId, id);
     const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
     const cancelTimeout = this.config.clock.schedule(now + timeout, () => coordinator.abort(new SluiceError(`Checkpoint ${id} expired after ${timeout} ms`)));
     completion.then(cancelTimeout, cancelTimeout);

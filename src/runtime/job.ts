@@ -11,6 +11,7 @@ import { decideRestart, type RestartStrategy } from './restart-strategy';
 export interface Attempt extends JobHandle {
   start(): this;
   triggerCheckpoint(kind: 'checkpoint' | 'savepoint', target?: string): Promise<CompletedCheckpointInfo>;
+  /** The newest checkpoint id the attempt used (a restart numbers after it). */
   readonly lastCheckpointId: number;
 }
 

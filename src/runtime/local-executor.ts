@@ -1,3 +1,4 @@
+import { CheckpointFailureManager, CheckpointInProgressError } from '../checkpoint/checkpoint-failure-manager';
 import { CheckpointCoordinator, type CheckpointConfig, type CompletedCheckpointInfo } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage';
 import { decodeValue, encodeValue } from '../codec/value-codec';
@@ -100,6 +101,13 @@ class TwoPhaseCommitSinkOperator extends WritingOperator {
   private transaction: unknown;
   private pending: Array<[number, unknown]> = [];
   private work: Promise<unknown> | undefined;
+  /**
+   * Every pre-commit so far, settled or not. A checkpoint waits for all of them, not only its own:
+   * its snapshot lists the earlier transactions too, and its completion commits them — which must
+   * never happen to a transaction whose pre-commit has not finished (an earlier checkpoint that
+   * expired waiting for it).
+   */
+  private preCommitted: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly sink: TwoPhaseCommitSink<unknown, unknown>,
@@ -124,7 +132,7 @@ class TwoPhaseCommitSinkOperator extends WritingOperator {
 
   snapshotState(checkpointId: number): Uint8Array {
     this.pending.push([checkpointId, this.transaction]);
-    this.work = Promise.resolve(this.sink.preCommit(this.transaction));
+    this.work = this.preCommitted = Promise.all([this.preCommitted, this.sink.preCommit(this.transaction)]);
     this.transaction = this.sink.beginTransaction();
     return encodeValue(this.pending);
   }
@@ -331,10 +339,11 @@ export class LocalExecutor implements JobHandle {
       // A savepoint is a forced request in Flink (CheckpointRequestDecider): it is never refused
       // because a checkpoint is in progress. With one checkpoint at a time, it waits for that one.
       if (kind === 'savepoint') return coordinator.inProgressSettled().then(() => this.triggerCheckpoint(kind, target));
-      return Promise.reject(new SluiceError(`A checkpoint is already in progress; try the ${kind} again later`));
+      return Promise.reject(new CheckpointInProgressError(kind));
     }
     const { id, completion } = started;
     this.activeCheckpoint = id;
+    this.lastCheckpointId = Math.max(this.lastCheckpointId, id);
     const barrier: CheckpointBarrier = { checkpointId: id, timestamp: this.config.clock.now() };
     const timeout = this.config.checkpoint!.config.timeout ?? 600_000;
     const cancelTimeout = this.scheduleTask(this.config.clock.now() + timeout, () =>
@@ -384,7 +393,7 @@ export class LocalExecutor implements JobHandle {
 
   /** Distributed jobs: checkpoint `id` is complete. */
   notifyCheckpointComplete(id: number): void {
-    this.lastCheckpointId = id;
+    this.lastCheckpointId = Math.max(this.lastCheckpointId, id);
     for (const { node } of this.nodes) this.guard(() => node.operator.notifyCheckpointComplete?.(id));
   }
 
@@ -412,13 +421,19 @@ export class LocalExecutor implements JobHandle {
       (id) => this.notifyCheckpointComplete(id),
     );
     const { interval, minPause = 0 } = checkpoint.config;
+    const failures = new CheckpointFailureManager(checkpoint.config.tolerableFailures ?? 0);
     const tick = (): void => {
       const c = this.coordinator!;
       const now = this.config.clock.now();
       if (!c.inProgress && Date.now() - c.lastCompletedTime >= minPause && !this.sources.every((s) => s.ended)) {
-        this.triggerCheckpoint('checkpoint').catch(() => {
-          // An expired or failed checkpoint does not fail the job (Flink's tolerable failures).
-        });
+        this.triggerCheckpoint('checkpoint').then(
+          () => failures.succeeded(),
+          (cause: unknown) => {
+            if (this.status !== 'running') return;
+            const error = failures.failed(cause);
+            if (error !== undefined) this.fail(error);
+          },
+        );
       }
       this.scheduleTask(now + interval, tick);
     };
@@ -428,7 +443,10 @@ export class LocalExecutor implements JobHandle {
   /** The newest checkpoint started in this attempt (completed or not). */
   private activeCheckpoint = 0;
 
-  /** The last checkpoint that completed in this attempt (restarts continue numbering after it). */
+  /**
+   * The newest checkpoint id this attempt used, completed or not: a restart numbers after it, as
+   * Flink's CheckpointIDCounter never reuses an id (one that was in flight may have been written).
+   */
   lastCheckpointId = 0;
   private coordinator: CheckpointCoordinator | undefined;
 
