@@ -77,6 +77,8 @@ export class CheckpointCoordinator {
     private readonly retain: number,
     private nextId: number,
     private readonly notifyComplete: (checkpointId: number) => void,
+    /** The job's clock (min-pause is measured on it, so a `ManualClock` drives it in tests). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get inProgress(): boolean {
@@ -180,7 +182,7 @@ export class CheckpointCoordinator {
       await writer.commit(metadata);
       if (this.pending !== p) return;
       this.pending = undefined;
-      this.lastCompletedAt = Date.now();
+      this.lastCompletedAt = this.now();
       if (p.kind === 'checkpoint') await this.storage.retain(this.retain);
       this.notifyComplete(p.id);
       p.done.resolve({ checkpointId: p.id, kind: p.kind, location: writer.location });

@@ -186,12 +186,14 @@ export class ClusterExecutor implements JobHandle {
         this.lastCheckpointId = Math.max(this.lastCheckpointId, id);
         for (const w of this.workers) void w.api.notifyCheckpointComplete(id);
       },
+      () => this.config.clock.now(),
     );
-    const { interval } = checkpoint.config;
+    const { interval, minPause = 0 } = checkpoint.config;
     const failures = new CheckpointFailureManager(checkpoint.config.tolerableFailures ?? 0);
     const tick = (): void => {
       if (this.status !== 'running') return;
-      if (!this.coordinator!.inProgress && this.drained === 0) {
+      const c = this.coordinator!;
+      if (!c.inProgress && this.drained === 0 && this.config.clock.now() - c.lastCompletedTime >= minPause) {
         this.triggerCheckpoint('checkpoint').then(
           () => failures.succeeded(),
           (cause: unknown) => {

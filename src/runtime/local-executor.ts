@@ -419,13 +419,14 @@ export class LocalExecutor implements JobHandle {
       checkpoint.config.retain ?? 1,
       checkpoint.firstId,
       (id) => this.notifyCheckpointComplete(id),
+      () => this.config.clock.now(),
     );
     const { interval, minPause = 0 } = checkpoint.config;
     const failures = new CheckpointFailureManager(checkpoint.config.tolerableFailures ?? 0);
     const tick = (): void => {
       const c = this.coordinator!;
       const now = this.config.clock.now();
-      if (!c.inProgress && Date.now() - c.lastCompletedTime >= minPause && !this.sources.every((s) => s.ended)) {
+      if (!c.inProgress && now - c.lastCompletedTime >= minPause && !this.sources.every((s) => s.ended)) {
         this.triggerCheckpoint('checkpoint').then(
           () => failures.succeeded(),
           (cause: unknown) => {
