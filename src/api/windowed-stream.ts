@@ -53,6 +53,8 @@ export interface ProcessWindowFunction<T, K, O> {
 }
 
 const RESERVED = new Set(['key', 'start', 'end']);
+const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg', 'first', 'last', 'countDistinct']);
+const SESSION_KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg']);
 
 /** No window result: a reduction over no elements (all evicted). */
 const NOTHING = Symbol('nothing');
@@ -76,8 +78,6 @@ function fromElements(contents: WindowContents): (values: unknown[]) => unknown 
       return (values) => values;
   }
 }
-const KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg', 'first', 'last', 'countDistinct']);
-const SESSION_KERNEL_KINDS = new Set<string>(['count', 'sum', 'min', 'max', 'avg']);
 
 /**
  * A keyed stream cut into windows (Flink's `WindowedStream`); `aggregate`, `reduce` or `process`
