@@ -21,6 +21,7 @@ import { Stream } from './stream';
 import { ClusterExecutor, type ClusterJob } from '../parallel/cluster-executor';
 import { isJobDefinition } from '../parallel/define-job';
 import { flinkConfigOptions } from './flink-config';
+import { positiveInteger, positiveNumber } from './option-checks';
 import type { WorkerPool } from '../parallel/worker-pool';
 
 export interface StreamEnvironmentOptions {
@@ -310,16 +311,4 @@ export class StreamEnvironment {
     const latest = await from.latest();
     return latest;
   }
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigurationError(`${name} must be a positive integer, got ${String(value)}`);
-  return n;
-}
-
-function positiveNumber(name: string, value: unknown): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigurationError(`${name} must be a finite number > 0, got ${String(value)}`);
-  return n;
 }

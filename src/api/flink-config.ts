@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import { nonNegativeInteger, positiveInteger, positiveNumber } from './option-checks';
 import type { CheckpointConfig } from '../checkpoint/checkpoint-coordinator';
 import type { RestartStrategy } from '../runtime/restart-strategy';
 import type { RuntimeMode } from '../types';
@@ -20,8 +21,8 @@ type Reader = (value: Value, key: string, out: FlinkConfigOptions) => void;
 // Flink's keys (https://nightlies.apache.org/flink/flink-docs-stable/docs/deployment/config/),
 // with the Flink 2 spelling beside the 1.x one where they differ.
 const READERS: Readonly<Record<string, Reader>> = {
-  'parallelism.default': (v, k, o) => void (o.parallelism = integer(v, k)),
-  'pipeline.max-parallelism': (v, k, o) => void (o.maxParallelism = integer(v, k)),
+  'parallelism.default': (v, k, o) => void (o.parallelism = positiveInteger(k, v)),
+  'pipeline.max-parallelism': (v, k, o) => void (o.maxParallelism = positiveInteger(k, v)),
   'execution.runtime-mode': (v, k, o) => void (o.runtimeMode = runtimeMode(v, k)),
   'pipeline.auto-watermark-interval': (v, k, o) => void (o.autoWatermarkInterval = parseFlinkDuration(v, k)),
   'execution.checkpointing.interval': (v, k, o) => void (checkpoint(o).interval = parseFlinkDuration(v, k)),
@@ -29,12 +30,12 @@ const READERS: Readonly<Record<string, Reader>> = {
   'execution.checkpointing.timeout': (v, k, o) => void (checkpoint(o).timeout = parseFlinkDuration(v, k)),
   'execution.checkpointing.min-pause': (v, k, o) => void (checkpoint(o).minPause = parseFlinkDuration(v, k)),
   'execution.checkpointing.max-concurrent-checkpoints': (v, k, o) => {
-    if (integer(v, k) !== 1) throw new ConfigurationError(`${k}: only 1 is supported, got ${String(v)}`);
+    if (positiveInteger(k, v) !== 1) throw new ConfigurationError(`${k}: only 1 is supported, got ${String(v)}`);
     checkpoint(o).maxConcurrent = 1;
   },
-  'execution.checkpointing.tolerable-failed-checkpoints': (v, k, o) => void (checkpoint(o).tolerableFailures = nonNegativeInteger(v, k)),
-  'state.checkpoints.num-retained': (v, k, o) => void (checkpoint(o).retain = integer(v, k)),
-  'execution.checkpointing.num-retained': (v, k, o) => void (checkpoint(o).retain = integer(v, k)),
+  'execution.checkpointing.tolerable-failed-checkpoints': (v, k, o) => void (checkpoint(o).tolerableFailures = nonNegativeInteger(k, v)),
+  'state.checkpoints.num-retained': (v, k, o) => void (checkpoint(o).retain = positiveInteger(k, v)),
+  'execution.checkpointing.num-retained': (v, k, o) => void (checkpoint(o).retain = positiveInteger(k, v)),
 };
 
 /** The `restart-strategy.*` keys, read together: the type decides which of the others apply. */
@@ -85,7 +86,8 @@ function restartStrategy(config: Readonly<Record<string, Value>>): RestartStrate
   const strategy = restartType(type);
   const foreign = given.find((k) => !RESTART_KEYS[strategy].includes(k));
   if (foreign !== undefined) throw new ConfigurationError(`${foreign} does not apply to ${RESTART_TYPE} ${String(type)}`);
-  const get = <T>(key: string, read: (v: Value, k: string) => T): T | undefined => (config[key] === undefined ? undefined : read(config[key], key));
+  const get = <T>(key: string, read: (k: string, v: Value) => T): T | undefined => (config[key] === undefined ? undefined : read(key, config[key]));
+  const duration = (k: string, v: Value): number => parseFlinkDuration(v, k);
   switch (strategy) {
     case 'none':
       return { strategy };
@@ -93,14 +95,14 @@ function restartStrategy(config: Readonly<Record<string, Value>>): RestartStrate
       return defined({
         strategy,
         attempts: get('restart-strategy.fixed-delay.attempts', nonNegativeInteger),
-        delay: get('restart-strategy.fixed-delay.delay', parseFlinkDuration),
+        delay: get('restart-strategy.fixed-delay.delay', duration),
       });
     case 'exponential-delay':
       return defined({
         strategy,
-        initialBackoff: get('restart-strategy.exponential-delay.initial-backoff', parseFlinkDuration),
-        maxBackoff: get('restart-strategy.exponential-delay.max-backoff', parseFlinkDuration),
-        backoffMultiplier: get('restart-strategy.exponential-delay.backoff-multiplier', positive),
+        initialBackoff: get('restart-strategy.exponential-delay.initial-backoff', duration),
+        maxBackoff: get('restart-strategy.exponential-delay.max-backoff', duration),
+        backoffMultiplier: get('restart-strategy.exponential-delay.backoff-multiplier', positiveNumber),
         attempts: get('restart-strategy.exponential-delay.attempts-before-reset-backoff', nonNegativeInteger),
       });
   }
@@ -160,24 +162,6 @@ export function parseFlinkDuration(value: Value, key: string): number {
 
 function checkpoint(out: FlinkConfigOptions): NonNullable<FlinkConfigOptions['checkpoint']> {
   return (out.checkpoint ??= {});
-}
-
-function integer(value: Value, key: string): number {
-  const n = Number(value);
-  if (String(value).trim() === '' || !Number.isInteger(n) || n <= 0) throw new ConfigurationError(`${key} must be a positive integer, got ${String(value)}`);
-  return n;
-}
-
-function nonNegativeInteger(value: Value, key: string): number {
-  const n = Number(value);
-  if (String(value).trim() === '' || !Number.isInteger(n) || n < 0) throw new ConfigurationError(`${key} must be an integer ≥ 0, got ${String(value)}`);
-  return n;
-}
-
-function positive(value: Value, key: string): number {
-  const n = Number(value);
-  if (String(value).trim() === '' || !Number.isFinite(n) || n <= 0) throw new ConfigurationError(`${key} must be a number > 0, got ${String(value)}`);
-  return n;
 }
 
 function runtimeMode(value: Value, key: string): RuntimeMode {
