@@ -24,12 +24,27 @@ export class CheckpointFailureManager {
 
   constructor(private readonly tolerable: number) {}
 
-  succeeded(): void {
+  /**
+   * Follows a periodic checkpoint: a completion resets the count; a failure while the job still
+   * `running()` counts, and past the tolerated number calls `failOver` with the error to fail with.
+   */
+  watch(checkpoint: Promise<unknown>, running: () => boolean, failOver: (error: SluiceError) => void): void {
+    checkpoint.then(
+      () => this.succeeded(),
+      (cause: unknown) => {
+        if (!running()) return;
+        const error = this.failed(cause);
+        if (error !== undefined) failOver(error);
+      },
+    );
+  }
+
+  private succeeded(): void {
     this.consecutive = 0;
   }
 
   /** The error to fail the job with, or `undefined` while failures are tolerated. */
-  failed(cause: unknown): SluiceError | undefined {
+  private failed(cause: unknown): SluiceError | undefined {
     if (cause instanceof CheckpointInProgressError) return undefined;
     if (++this.consecutive <= this.tolerable) return undefined;
     const reason = cause instanceof Error ? cause.message : String(cause);

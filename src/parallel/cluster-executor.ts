@@ -194,14 +194,7 @@ export class ClusterExecutor implements JobHandle {
       if (this.status !== 'running') return;
       const c = this.coordinator!;
       if (!c.inProgress && this.drained === 0 && this.config.clock.now() - c.lastCompletedTime >= minPause) {
-        this.triggerCheckpoint('checkpoint').then(
-          () => failures.succeeded(),
-          (cause: unknown) => {
-            if (this.status !== 'running') return;
-            const error = failures.failed(cause);
-            if (error !== undefined) this.fail(error);
-          },
-        );
+        failures.watch(this.triggerCheckpoint('checkpoint'), () => this.status === 'running', (error) => this.fail(error));
       }
       this.cancelTick = this.config.clock.schedule(this.config.clock.now() + interval, tick);
     };

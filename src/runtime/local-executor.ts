@@ -410,7 +410,7 @@ export class LocalExecutor implements JobHandle {
 
   private startCheckpointing(): void {
     const checkpoint = this.config.checkpoint;
-    if (checkpoint === undefined || this.config.runtimeMode === 'batch' || this.config.remote !== undefined) return;
+    if (checkpoint === undefined || !this.takesCheckpoints || this.config.remote !== undefined) return;
     this.coordinator = new CheckpointCoordinator(
       checkpoint.storage,
       this.name,
@@ -427,18 +427,19 @@ export class LocalExecutor implements JobHandle {
       const c = this.coordinator!;
       const now = this.config.clock.now();
       if (!c.inProgress && now - c.lastCompletedTime >= minPause && !this.sources.every((s) => s.ended)) {
-        this.triggerCheckpoint('checkpoint').then(
-          () => failures.succeeded(),
-          (cause: unknown) => {
-            if (this.status !== 'running') return;
-            const error = failures.failed(cause);
-            if (error !== undefined) this.fail(error);
-          },
-        );
+        failures.watch(this.triggerCheckpoint('checkpoint'), () => this.status === 'running', (error) => this.fail(error));
       }
       this.scheduleTask(now + interval, tick);
     };
     this.scheduleTask(this.config.clock.now() + interval, tick);
+  }
+
+  /**
+   * Whether this run takes checkpoints: configured, and not BATCH mode (which has none; on a worker
+   * the coordinator on the main thread takes them).
+   */
+  private get takesCheckpoints(): boolean {
+    return this.config.checkpoint !== undefined && this.config.runtimeMode !== 'batch';
   }
 
   /** The newest checkpoint started in this attempt (completed or not). */
@@ -520,8 +521,8 @@ export class LocalExecutor implements JobHandle {
               ? combined.createMerger()
               : v.createOperator!()
             : isTwoPhaseCommitSink(sink)
-              ? // BATCH mode takes no checkpoints: the end of input commits, as Flink's CommitterOperator does.
-                new TwoPhaseCommitSinkOperator(sink, this, this.config.checkpoint !== undefined && this.config.runtimeMode !== 'batch')
+              ? // Without checkpoints the end of input commits, as Flink's CommitterOperator does.
+                new TwoPhaseCommitSinkOperator(sink, this, this.takesCheckpoints)
               : new SinkOperator(sink, this);
         const node = new OperatorNode(
           this.nameOf(planned),
