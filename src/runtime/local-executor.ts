@@ -602,6 +602,7 @@ export class LocalExecutor implements JobHandle {
     // Open downstream first, as Flink does, so that an operator's outputs are ready when it opens.
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const { planned, subtask, node } = this.nodes[i]!;
+      const hold = (promise: Promise<unknown>): void => this.backpressure(promise, node.name);
       const context: OperatorContext<unknown> = {
         name: node.name,
         uid: planned.vertex.uid,
@@ -619,9 +620,9 @@ export class LocalExecutor implements JobHandle {
             fn();
             node.output.flush();
           }),
-        hold: (promise) => this.backpressure(promise, node.name),
+        hold,
       };
-      node.host = { hold: (promise) => this.backpressure(promise, node.name), guard: (fn) => this.guard(fn) };
+      node.host = { hold, guard: (fn) => this.guard(fn) };
       node.operator.open(context);
     }
     this.restoreOperators();
