@@ -47,17 +47,73 @@ function q5Input(b: NexmarkBatch): Q5Input {
   return { length, auction: cut(auction, length), dateTime: cut(dateTime, length) };
 }
 
+/** q7Input's list links: the next row at the same window's highest price, or -1. Reused. */
+let nextAtHighest = new Int32Array(4096);
+
+/**
+ * The bids of a batch that can win their window: those at the highest price of their window within
+ * the batch (Flink SQL's local aggregation before the global one). The rest can never be a window's
+ * highest, and on workers they would cross the `keyBy` for nothing. Lateness is judged per window
+ * after the exchange, so it drops the same windows' rows either way. One pass, a compare per row as
+ * in Q7Function; a batch spans a few windows, each with a list of its rows at the highest price.
+ */
 function q7Input(b: NexmarkBatch): Q7Input {
   const { length, auction, bidder, price, dateTime, extraOffset, extraLength } = b.bids;
-  return {
-    length,
-    auction: cut(auction, length),
-    bidder: cut(bidder, length),
-    price: cut(price, length),
-    dateTime: cut(dateTime, length),
-    extraOffset: cut(extraOffset, length),
-    extraLength: cut(extraLength, length),
+  if (nextAtHighest.length < length) nextAtHighest = new Int32Array(length);
+  const next = nextAtHighest;
+  const starts: number[] = [];
+  const highest: number[] = [];
+  const heads: number[] = [];
+  const tails: number[] = [];
+  let k = -1;
+  let start = Number.NaN;
+  let best = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < length; i++) {
+    const ts = dateTime[i]!;
+    if (!(ts >= start && ts < start + Q7_SIZE)) {
+      if (k >= 0) highest[k] = best;
+      start = Math.floor(ts / Q7_SIZE) * Q7_SIZE;
+      k = starts.indexOf(start);
+      if (k < 0) {
+        k = starts.push(start) - 1;
+        highest.push(Number.NEGATIVE_INFINITY);
+        heads.push(-1);
+        tails.push(-1);
+      }
+      best = highest[k]!;
+    }
+    const p = price[i]!;
+    if (p < best) continue;
+    next[i] = -1;
+    if (p > best) {
+      best = p;
+      heads[k] = i;
+    } else next[tails[k]!] = i;
+    tails[k] = i;
+  }
+  let n = 0;
+  for (const head of heads) for (let i = head; i >= 0; i = next[i]!) n++;
+  const out = {
+    length: n,
+    auction: new Float64Array(n),
+    bidder: new Float64Array(n),
+    price: new Float64Array(n),
+    dateTime: new Float64Array(n),
+    extraOffset: new Int32Array(n),
+    extraLength: new Int32Array(n),
   };
+  let r = 0;
+  for (const head of heads) {
+    for (let i = head; i >= 0; i = next[i]!, r++) {
+      out.auction[r] = auction[i]!;
+      out.bidder[r] = bidder[i]!;
+      out.price[r] = price[i]!;
+      out.dateTime[r] = dateTime[i]!;
+      out.extraOffset[r] = extraOffset[i]!;
+      out.extraLength[r] = extraLength[i]!;
+    }
+  }
+  return out;
 }
 
 /** Largest range of ids a pane counts in a dense array before it falls back to a Map. */
