@@ -28,24 +28,18 @@ export function withBatchEventTime(batches: Stream<NexmarkBatch>, options: Nexma
 }
 
 /**
- * The bid columns a window query reads, cut to the batch's bids: what crosses the `keyBy` to the
- * one subtask that keeps the windows — on workers encoded, so no unused column or row goes along.
+ * What crosses the `keyBy` to the one subtask that keeps the windows — on workers encoded, so no
+ * unused column or row goes along: for q5, bids per auction and pane of one batch.
  */
-type BidWindowColumns<K extends keyof BidColumns> = Pick<BidColumns, 'length' | K>;
-
-function cut(column: Float64Array, n: number): Float64Array;
-function cut(column: Int32Array, n: number): Int32Array;
-function cut(column: Float64Array | Int32Array, n: number): Float64Array | Int32Array {
-  return column.length === n ? column : column.subarray(0, n);
+interface Q5Input {
+  readonly length: number;
+  readonly auction: Float64Array;
+  /** The pane's start. */
+  readonly pane: Float64Array;
+  readonly count: Float64Array;
 }
-
-type Q5Input = BidWindowColumns<'auction' | 'dateTime'>;
-type Q7Input = BidWindowColumns<'auction' | 'bidder' | 'price' | 'dateTime' | 'extraOffset' | 'extraLength'>;
-
-function q5Input(b: NexmarkBatch): Q5Input {
-  const { length, auction, dateTime } = b.bids;
-  return { length, auction: cut(auction, length), dateTime: cut(dateTime, length) };
-}
+/** For q7, the bids of a batch that can win their window. */
+type Q7Input = Pick<BidColumns, 'length' | 'auction' | 'bidder' | 'price' | 'dateTime' | 'extraOffset' | 'extraLength'>;
 
 /** q7Input's list links: the next row at the same window's highest price, or -1. Reused. */
 let nextAtHighest = new Int32Array(4096);
@@ -129,18 +123,30 @@ interface PaneCounts {
   sparse: Map<number, number> | undefined;
 }
 
-function addToPane(pane: PaneCounts, id: number): void {
+function addToPane(pane: PaneCounts, id: number, n: number): void {
   if (pane.sparse === undefined && Number.isInteger(id)) {
-    const empty = pane.counts.length === 0;
-    const lo = empty ? id : Math.min(pane.base, id);
-    const hi = empty ? id + 1 : Math.max(pane.base + pane.counts.length, id + 1);
+    // The range of ids counted so far, not the array's: sized from its length, the array would
+    // double at every id past its end, and reach DENSE_RANGE for a pane of ~1,300 auctions.
+    let lo = id;
+    let hi = id + 1;
+    const { base, counts: old } = pane;
+    for (let i = 0; i < old.length; i++) {
+      if (old[i] === 0) continue;
+      lo = Math.min(lo, base + i);
+      break;
+    }
+    for (let i = old.length - 1; i >= 0; i--) {
+      if (old[i] === 0) continue;
+      hi = Math.max(hi, base + i + 1);
+      break;
+    }
     if (hi - lo <= DENSE_RANGE) {
       // Room for ids a little ahead: auction ids grow.
       const counts = new Float64Array(Math.min(DENSE_RANGE, Math.max(64, (hi - lo) * 2)));
-      if (!empty) counts.set(pane.counts, pane.base - lo);
+      for (let i = 0; i < old.length; i++) if (old[i] !== 0) counts[base + i - lo] = old[i]!;
       pane.base = lo;
       pane.counts = counts;
-      pane.counts[id - lo]!++;
+      pane.counts[id - lo]! += n;
       return;
     }
     pane.sparse = new Map();
@@ -148,12 +154,74 @@ function addToPane(pane: PaneCounts, id: number): void {
     pane.counts = new Float64Array(0);
   }
   pane.sparse ??= new Map();
-  pane.sparse.set(id, (pane.sparse.get(id) ?? 0) + 1);
+  pane.sparse.set(id, (pane.sparse.get(id) ?? 0) + n);
 }
 
 function forEachCount(pane: PaneCounts, f: (id: number, count: number) => void): void {
   for (let i = 0; i < pane.counts.length; i++) if (pane.counts[i]! > 0) f(pane.base + i, pane.counts[i]!);
   if (pane.sparse !== undefined) for (const [id, n] of pane.sparse) f(id, n);
+}
+
+/** How many auction ids around a batch's first one q5Input counts densely. */
+const LOCAL_SPAN = 4096;
+/** q5Input's dense counts, one per pane of a batch, reused and left zeroed. */
+const localCounts: Float64Array[] = [];
+/** q5Input's dense entries in first-touch order (pane slot × LOCAL_SPAN + index), reused. */
+let touched = new Int32Array(4096);
+
+/**
+ * A batch's bids counted per pane and auction (Flink SQL's local aggregation before the global
+ * one): on workers, ~330 counts cross q5's `keyBy` instead of ~3,800 bids. One pass, as the window
+ * function's own: ids near the batch's first one (auction ids grow slowly) are counted in dense
+ * arrays, any other in a Map. Lateness is judged per pane after the exchange, as before.
+ */
+function q5Input(b: NexmarkBatch): Q5Input {
+  const { length, auction, dateTime } = b.bids;
+  const base = length > 0 ? auction[0]! - LOCAL_SPAN / 2 : 0;
+  const starts: number[] = [];
+  const others: Array<Map<number, number> | undefined> = [];
+  let n = 0;
+  let start = Number.NaN;
+  let slot = -1;
+  let counts = localCounts[0]!;
+  if (touched.length < length) touched = new Int32Array(length);
+  let dense = 0;
+  for (let i = 0; i < length; i++) {
+    const ts = dateTime[i]!;
+    // Floor division, not %: timestamps are beyond 32 bits, where % is a call to fmod.
+    if (!(ts >= start && ts < start + Q5_SLIDE)) {
+      start = Math.floor(ts / Q5_SLIDE) * Q5_SLIDE;
+      slot = starts.indexOf(start);
+      if (slot < 0) slot = starts.push(start) - 1;
+      counts = localCounts[slot] ??= new Float64Array(LOCAL_SPAN);
+    }
+    const id = auction[i]!;
+    const at = id - base;
+    if (at >= 0 && at < LOCAL_SPAN && (at | 0) === at) {
+      if (counts[at]!++ === 0) touched[dense++] = slot * LOCAL_SPAN + at;
+    } else {
+      const m = (others[slot] ??= new Map());
+      const c = m.get(id) ?? 0;
+      if (c === 0) n++;
+      m.set(id, c + 1);
+    }
+  }
+  n += dense;
+  const out = { length: n, auction: new Float64Array(n), pane: new Float64Array(n), count: new Float64Array(n) };
+  let r = 0;
+  const add = (id: number, pane: number, c: number): void => {
+    out.auction[r] = id;
+    out.pane[r] = pane;
+    out.count[r++] = c;
+  };
+  for (let t = 0; t < dense; t++) {
+    const k = (touched[t]! / LOCAL_SPAN) | 0;
+    const at = touched[t]! - k * LOCAL_SPAN;
+    add(base + at, starts[k]!, localCounts[k]![at]!);
+    localCounts[k]![at] = 0;
+  }
+  others.forEach((m, k) => m?.forEach((c, id) => add(id, starts[k]!, c)));
+  return out;
 }
 
 class Q5Function implements KeyedProcessFunction<number, Q5Input, Q5Row> {
@@ -165,22 +233,20 @@ class Q5Function implements KeyedProcessFunction<number, Q5Input, Q5Row> {
   }
 
   processElement(bids: Q5Input, ctx: KeyedProcessContext<number>): void {
-    const { auction, dateTime, length } = bids;
+    const { auction, pane: paneStart, count, length } = bids;
     let panes = this.state.value();
     if (panes === undefined) this.state.update((panes = new Map()));
     const timers = ctx.timerService();
     const watermark = timers.currentWatermark();
-    // The current pane [start, start + Q5_SLIDE): consecutive bids mostly share it. (Floor
-    // division, not %: timestamps are beyond 32 bits, where % is a call to fmod.)
+    // The current pane: consecutive counts mostly share it.
     let start = Number.NaN;
     let pane: PaneCounts | undefined;
     let counts: Float64Array = new Float64Array(0);
     let base = 0;
     for (let i = 0; i < length; i++) {
-      const ts = dateTime[i]!;
-      if (!(ts >= start && ts < start + Q5_SLIDE)) {
-        const s = Math.floor(ts / Q5_SLIDE) * Q5_SLIDE;
-        // Every window of the bid ends by s + Q5_SIZE: if that one has fired, the bid is late.
+      const s = paneStart[i]!;
+      if (s !== start) {
+        // Every window of the pane ends by s + Q5_SIZE: if that one has fired, its bids are late.
         if (s + Q5_SIZE - 1 <= watermark) continue;
         start = s;
         pane = panes.get(s);
@@ -193,9 +259,9 @@ class Q5Function implements KeyedProcessFunction<number, Q5Input, Q5Row> {
         base = pane.base;
       }
       const at = auction[i]! - base;
-      if (at >= 0 && at < counts.length && (at | 0) === at) counts[at]!++;
+      if (at >= 0 && at < counts.length && (at | 0) === at) counts[at]! += count[i]!;
       else {
-        addToPane(pane!, auction[i]!);
+        addToPane(pane!, auction[i]!, count[i]!);
         counts = pane!.counts;
         base = pane!.base;
       }
