@@ -21,7 +21,7 @@ import type { ValueState } from '../../state/state';
 import type { Collector } from '../../types';
 import type { BidColumns, NexmarkBatch } from '../columnar';
 import { HOT_CHANNELS, channelName } from '../tables';
-import { DAY_MS, formatDay, formatMinute, type NexmarkQueryOptions } from './common';
+import { DAY_MS, formatDay, formatMinute, usedRange, type NexmarkQueryOptions } from './common';
 import { withBatchEventTime } from './columnar-windows';
 import type { Q15Row, RankStats } from './q15';
 import type { Q16Row } from './q16';
@@ -157,18 +157,18 @@ function mark(day: Day, id: number, tag: number, rankBit: number): number {
 function widen(day: Day, id: number, t: number): boolean {
   const old = day.dense[t]!;
   const base = day.denseBase[t]!;
-  const empty = old.length === 0;
-  const lo = empty ? id : Math.min(base, id);
-  const hi = empty ? id + 1 : Math.max(base + old.length, id + 1);
+  const used = usedRange(old, base);
+  const lo = Math.min(used?.lo ?? id, id);
+  const hi = Math.max(used?.hi ?? id + 1, id + 1);
   if (!Number.isInteger(id) || hi - lo > DENSE_RANGE) {
     day.denseOpen[t] = 0;
     return false;
   }
   // Room ahead of the ids, which mostly grow; below when the range grew down.
   const length = Math.min(DENSE_RANGE, Math.max(1024, (hi - lo) * 2));
-  const from = id < base && !empty ? hi - length : lo;
+  const from = used !== undefined && id < used.lo ? hi - length : lo;
   const bits = new Uint8Array(length);
-  if (!empty) bits.set(old, base - from);
+  if (used !== undefined) bits.set(old.subarray(used.lo - base, used.hi - base), used.lo - from);
   day.dense[t] = bits;
   day.denseBase[t] = from;
   return true;

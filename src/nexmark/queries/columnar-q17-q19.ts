@@ -17,7 +17,7 @@ import type { BidColumns, Mutable, NexmarkBatch } from '../columnar';
 import { bidAt } from '../generator';
 import type { Bid } from '../model';
 import { withBatchEventTime } from './columnar-windows';
-import { DAY_MS, formatDay, type NexmarkQueryOptions } from './common';
+import { DAY_MS, formatDay, usedRange, type NexmarkQueryOptions } from './common';
 import type { Q17Row } from './q17';
 import { Q19_N, type Q19Row } from './q19';
 
@@ -51,13 +51,13 @@ function slotOf(s: IdSlots, id: number): number {
       return s.size++;
     }
     if (Number.isInteger(id)) {
-      const empty = s.size === 0;
-      const lo = empty ? id : Math.min(s.base, id);
-      const hi = empty ? id + 1 : Math.max(s.base + s.dense.length, id + 1);
+      const used = usedRange(s.dense, s.base);
+      const lo = Math.min(used?.lo ?? id, id);
+      const hi = Math.max(used?.hi ?? id + 1, id + 1);
       if (hi - lo <= DENSE_RANGE) {
         // Room for ids ahead: auction ids grow.
         const dense = new Int32Array(Math.min(DENSE_RANGE, Math.max(1024, (hi - lo) * 2)));
-        if (!empty) dense.set(s.dense, s.base - lo);
+        if (used !== undefined) dense.set(s.dense.subarray(used.lo - s.base, used.hi - s.base), used.lo - lo);
         s.base = lo;
         s.dense = dense;
         dense[id - lo] = s.size + 1;

@@ -17,7 +17,7 @@ import type { ValueState } from '../../state/state';
 import type { Collector } from '../../types';
 import type { BidColumns, NexmarkBatch } from '../columnar';
 import { letters } from '../random';
-import { DEFAULT_OUT_OF_ORDERNESS, type NexmarkQueryOptions } from './common';
+import { DEFAULT_OUT_OF_ORDERNESS, usedRange, type NexmarkQueryOptions } from './common';
 import type { BidRow } from './q0';
 import { Q5_SIZE, Q5_SLIDE, type Q5Row } from './q5';
 import { Q7_SIZE } from './q7';
@@ -125,25 +125,13 @@ interface PaneCounts {
 
 function addToPane(pane: PaneCounts, id: number, n: number): void {
   if (pane.sparse === undefined && Number.isInteger(id)) {
-    // The range of ids counted so far, not the array's: sized from its length, the array would
-    // double at every id past its end, and reach DENSE_RANGE for a pane of ~1,300 auctions.
-    let lo = id;
-    let hi = id + 1;
-    const { base, counts: old } = pane;
-    for (let i = 0; i < old.length; i++) {
-      if (old[i] === 0) continue;
-      lo = Math.min(lo, base + i);
-      break;
-    }
-    for (let i = old.length - 1; i >= 0; i--) {
-      if (old[i] === 0) continue;
-      hi = Math.max(hi, base + i + 1);
-      break;
-    }
+    const used = usedRange(pane.counts, pane.base);
+    const lo = Math.min(used?.lo ?? id, id);
+    const hi = Math.max(used?.hi ?? id + 1, id + 1);
     if (hi - lo <= DENSE_RANGE) {
       // Room for ids a little ahead: auction ids grow.
       const counts = new Float64Array(Math.min(DENSE_RANGE, Math.max(64, (hi - lo) * 2)));
-      for (let i = 0; i < old.length; i++) if (old[i] !== 0) counts[base + i - lo] = old[i]!;
+      if (used !== undefined) counts.set(pane.counts.subarray(used.lo - pane.base, used.hi - pane.base), used.lo - lo);
       pane.base = lo;
       pane.counts = counts;
       pane.counts[id - lo]! += n;

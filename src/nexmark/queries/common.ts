@@ -35,3 +35,18 @@ export function formatMinute(ms: number): string {
 export function priceRank(price: number): 1 | 2 | 3 {
   return price < 10_000 ? 1 : price < 1_000_000 ? 2 : 3;
 }
+
+/**
+ * The ids a dense array whose entry 0 stands for id `base` holds: from its first to one past its
+ * last non-zero entry; `undefined` when it holds none. A dense range that grows is sized from
+ * this, not from the array's length: the array keeps room ahead of the ids, and counting that room
+ * in at each widening doubled the array every time, up to its cap, for a fraction of the ids.
+ */
+export function usedRange(values: ArrayLike<number>, base: number): { readonly lo: number; readonly hi: number } | undefined {
+  let first = 0;
+  while (first < values.length && values[first] === 0) first++;
+  if (first === values.length) return undefined;
+  let last = values.length - 1;
+  while (values[last] === 0) last--;
+  return { lo: base + first, hi: base + last + 1 };
+}
