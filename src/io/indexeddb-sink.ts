@@ -64,12 +64,16 @@ export interface IndexedDBSinkTransaction<T> {
  *   by the source. A job attempt (a page load, a restart after a failure) begins a new session, so
  *   they are never taken for earlier transactions of a later attempt. `abort` deletes a transaction's
  *   staging record.
+ * - The checkpoint also holds the transaction begun right after its barrier. A restore aborts it
+ *   (`recoverAndAbort`): if a later checkpoint staged it and never completed (the page died first),
+ *   its staging record — keyed by `[session, seq]`, fixed when it began — is deleted.
  *
  * Readers see only committed records (`IndexedDBSink.readCommitted`), in commit order, each exactly
  * once. Records must be structured-cloneable. A staging record of a checkpoint that never completed
  * (the page was closed or reloaded between the barrier and the checkpoint's completion) is never
- * visible; it stays in the `staged` store until the database is deleted (`IndexedDBSink.deleteDatabase`).
- * One job per database name.
+ * visible; a restore deletes the one of the transaction open at the restored checkpoint, and any of
+ * still later transactions (two checkpoints in a row that never completed) stay in the `staged` store
+ * until the database is deleted (`IndexedDBSink.deleteDatabase`). One job per database name.
  *
  * Uses `idb`, which needs the IndexedDB classes as globals: present in browsers and their workers;
  * in Node, `import 'fake-indexeddb/auto'`.
@@ -201,6 +205,21 @@ export class IndexedDBSink<T> extends TwoPhaseCommitSink<T, IndexedDBSinkTransac
     if (txn === undefined) return; // the sink never opened
     txn.records = [];
     if (txn.staged === 0) return;
+    await this.deleteStaged(txn);
+  }
+
+  /**
+   * Deletes the staging record of the transaction that was open when the restored checkpoint was
+   * taken. The handle is from the checkpoint (`staged: 0`: it had just begun), but a later checkpoint
+   * may have staged it before the page died, so the record is deleted whether or not it exists —
+   * which also makes this idempotent. The sink keeps its session: it has begun the transaction of the
+   * restored attempt already.
+   */
+  override async recoverAndAbort(txn: IndexedDBSinkTransaction<T>): Promise<void> {
+    await this.deleteStaged(txn);
+  }
+
+  private async deleteStaged(txn: IndexedDBSinkTransaction<T>): Promise<void> {
     const db = await this.db();
     const tx = db.transaction('staged', 'readwrite');
     await Promise.all([tx.store.delete([txn.session, txn.seq]), tx.done]);

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TwoPhaseCommitSink } from '../io/two-phase-commit-sink';
 import type { Batch } from '../types';
@@ -15,19 +16,28 @@ export interface FileSinkOptions<T> {
   readonly prefix?: string;
 }
 
-/** A transaction: the part files it wrote, each `[inProgressName, finalName]`. */
-interface FileTransaction {
+/** A transaction: its id and the part files it wrote, each `[inProgressName, finalName]`. */
+export interface FileTransaction {
+  /**
+   * Unique across sink instances and processes; every in-progress file of the transaction ends in
+   * `.inprogress.<id>`, so that a restore in a new process finds them from the handle as it was at
+   * `beginTransaction` (when `parts` was still empty). Absent in transactions of checkpoints taken
+   * before ids were given: those are only ever committed.
+   */
+  readonly id?: string;
   readonly parts: Array<[string, string]>;
 }
 
 /**
  * Flink's `FileSink` in STREAMING mode, exactly-once: records are appended to in-progress part
- * files hidden by a leading dot (`.part-0-3.inprogress`); at a checkpoint the open part is flushed
- * and fsynced (pre-commit), and when the checkpoint completes it is renamed to its final name
- * `part-0-3` (commit) — so readers of the directory see only committed data. Parts also roll by
- * size and age. After a failure, parts of the restored checkpoint are committed again (a rename
- * that already happened is recognised), and in-progress files of later transactions are ignored
- * and overwritten. Node only: import from `sluice/node`.
+ * files hidden by a leading dot and tagged with their transaction's id, as Flink tags them with a
+ * uuid (`.part-0-3.inprogress.<id>`); at a checkpoint the open part is flushed and fsynced
+ * (pre-commit), and when the checkpoint completes it is renamed to its final name `part-0-3`
+ * (commit) — so readers of the directory see only committed data. Parts also roll by size and age.
+ * On restore, parts of the restored checkpoint are committed again (a rename that already happened
+ * is recognised), and the in-progress files of the transaction that was open at the checkpoint —
+ * left behind by a crash, or written by a later checkpoint that never completed — are deleted
+ * (`recoverAndAbort`, found by the transaction's id). Node only: import from `sluice/node`.
  *
  * @example
  * rows.sinkTo(new FileSink('out/', { encode: (r) => JSON.stringify(r) }));
@@ -37,8 +47,15 @@ export class FileSink<T> extends TwoPhaseCommitSink<T, FileTransaction> {
   private readonly encode: (value: T) => string;
   private readonly prefix: string;
   private counter: number;
-  private current: { handle: Promise<FileHandle>; inProgress: string; bytes: number; openedAt: number; writes: Promise<unknown> } | undefined;
+  /** Transaction ids: this instance's random session (never repeated by another process), then a sequence number. */
+  private readonly session = randomUUID();
+  private sequence = 0;
+  private current:
+    | { handle: Promise<FileHandle>; txn: FileTransaction; inProgress: string; bytes: number; openedAt: number; writes: Promise<unknown> }
+    | undefined;
   private readonly encoder = new TextEncoder();
+  /** Closes (flush, fsync) of parts that rolled over since the last pre-commit. */
+  private readonly rolled: Array<Promise<void>> = [];
 
   constructor(
     private readonly directory: string,
@@ -50,7 +67,7 @@ export class FileSink<T> extends TwoPhaseCommitSink<T, FileTransaction> {
     this.prefix = options.prefix ?? 'part';
     mkdirSync(directory, { recursive: true });
     // Continue numbering after every part already there, committed or in progress.
-    const pattern = new RegExp(`^\\.?${this.prefix}-0-(\\d+)(\\.inprogress)?$`);
+    const pattern = new RegExp(`^\\.?${this.prefix}-0-(\\d+)(\\.inprogress(\\..+)?)?$`);
     let max = -1;
     for (const f of readdirSync(directory)) {
       const m = pattern.exec(f);
@@ -61,7 +78,7 @@ export class FileSink<T> extends TwoPhaseCommitSink<T, FileTransaction> {
 
   beginTransaction(): FileTransaction {
     this.current = undefined;
-    return { parts: [] };
+    return { id: `${this.session}-${this.sequence++}`, parts: [] };
   }
 
   invoke(txn: FileTransaction, batch: Batch<T>): void {
@@ -74,12 +91,17 @@ export class FileSink<T> extends TwoPhaseCommitSink<T, FileTransaction> {
     part.writes = part.writes.then(() => part.handle.then((h) => h.write(bytes)));
     const { maxPartSize, rolloverInterval } = this.options;
     if ((maxPartSize !== undefined && part.bytes >= maxPartSize) || (rolloverInterval !== undefined && Date.now() - part.openedAt >= rolloverInterval)) {
-      void this.closePart();
+      const closing = this.closePart();
+      closing.catch(() => {}); // reported by the next pre-commit
+      this.rolled.push(closing);
     }
   }
 
   async preCommit(): Promise<void> {
-    await this.closePart();
+    // Every part of the transaction must be durable before its checkpoint may complete, also those
+    // that rolled over (their closes run in the background).
+    const rolled = this.rolled.splice(0);
+    await Promise.all([this.closePart(), ...rolled]);
   }
 
   async commit(txn: FileTransaction): Promise<void> {
@@ -94,17 +116,34 @@ export class FileSink<T> extends TwoPhaseCommitSink<T, FileTransaction> {
     }
   }
 
+  /**
+   * Deletes the transaction's in-progress files: those it lists, and — for a handle from a checkpoint,
+   * which lists none — every file tagged with its id. Idempotent; files never created are no error.
+   */
   async abort(txn: FileTransaction): Promise<void> {
-    await this.closePart();
-    for (const [inProgress] of txn.parts) await unlink(join(this.directory, inProgress)).catch(() => {});
+    if (this.current?.txn === txn) await this.closePart();
+    const names = new Set(txn.parts.map(([inProgress]) => inProgress));
+    if (txn.id !== undefined) {
+      const suffix = `.inprogress.${txn.id}`;
+      const files = await readdir(this.directory).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return []; // nothing was ever written here
+        throw e;
+      });
+      for (const f of files) if (f.startsWith(`.${this.prefix}-0-`) && f.endsWith(suffix)) names.add(f);
+    }
+    for (const name of names) {
+      await unlink(join(this.directory, name)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    }
   }
 
   private openPart(txn: FileTransaction) {
     if (this.current !== undefined) return this.current;
     const n = this.counter++;
-    const inProgress = `.${this.prefix}-0-${n}.inprogress`;
+    const inProgress = `.${this.prefix}-0-${n}.inprogress.${txn.id}`;
     txn.parts.push([inProgress, `${this.prefix}-0-${n}`]);
-    this.current = { handle: open(join(this.directory, inProgress), 'w'), inProgress, bytes: 0, openedAt: Date.now(), writes: Promise.resolve() };
+    this.current = { handle: open(join(this.directory, inProgress), 'w'), txn, inProgress, bytes: 0, openedAt: Date.now(), writes: Promise.resolve() };
     return this.current;
   }
 

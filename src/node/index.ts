@@ -1,5 +1,5 @@
 // Node-only pieces: everything here may use node: modules. The universal entry is `sluice`.
 export { fileSource, type FileSourceOptions } from './file-source';
 export { FileCheckpointStorage } from './file-storage';
-export { FileSink, type FileSinkOptions } from './file-sink';
+export { FileSink, type FileSinkOptions, type FileTransaction } from './file-sink';
 export { nodeWorkers, type NodeWorkersOptions } from './worker-threads';

@@ -93,19 +93,46 @@ abstract class WritingOperator extends AbstractOperator<unknown, never> {
 }
 
 /**
- * Runs a two-phase-commit sink: one open transaction; at a barrier it is pre-committed into the
- * snapshot and a new one begins; a completed checkpoint commits its transactions; a restore commits
- * the restored ones again (idempotently). Without checkpointing, the end of input commits.
+ * What a two-phase-commit sink subtask snapshots (Flink's `TwoPhaseCommitSinkFunction.State`): its
+ * pre-committed transactions, each with the checkpoint that pre-committed it, and the transaction it
+ * began right after the barrier — which a restore aborts, since after a crash nothing else would.
+ */
+interface TransactionsSnapshot {
+  readonly pending: Array<[number, unknown]>;
+  readonly current: unknown;
+}
+
+/**
+ * Reads a two-phase-commit sink's snapshot. Snapshots written before the current transaction was
+ * part of them are the bare list of pending transactions: those restore with nothing to abort.
+ */
+function decodeTransactions(bytes: Uint8Array, name: string): { pending: ReadonlyArray<readonly [number, unknown]>; current?: { txn: unknown } } {
+  const value = decodeValue(bytes, `${name} transactions`);
+  const pending = Array.isArray(value) ? value : (value as Partial<TransactionsSnapshot> | null)?.pending;
+  if (!Array.isArray(pending) || !pending.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'number')) {
+    throw new SluiceError(`${name} transactions: the checkpoint holds no two-phase-commit sink state (pending transactions expected)`);
+  }
+  const entries = pending as ReadonlyArray<readonly [number, unknown]>;
+  return Array.isArray(value) ? { pending: entries } : { pending: entries, current: { txn: (value as TransactionsSnapshot).current } };
+}
+
+/**
+ * Runs a two-phase-commit sink: one open transaction; at a barrier it is pre-committed, a new one
+ * begins, and the snapshot holds both the pre-committed ones and the new one; a completed checkpoint
+ * commits its transactions; a restore commits the restored pre-committed ones again (idempotently)
+ * and aborts the restored current one. Without checkpointing, the end of input commits.
  */
 class TwoPhaseCommitSinkOperator extends WritingOperator {
   private transaction: unknown;
   private pending: Array<[number, unknown]> = [];
   private work: Promise<unknown> | undefined;
   /**
-   * Every pre-commit so far, settled or not. A checkpoint waits for all of them, not only its own:
-   * its snapshot lists the earlier transactions too, and its completion commits them — which must
-   * never happen to a transaction whose pre-commit has not finished (an earlier checkpoint that
-   * expired waiting for it).
+   * Every pre-commit so far, settled or not — and the restore's commits and aborts. A checkpoint waits
+   * for all of them, not only its own: its snapshot lists the earlier transactions too, and its
+   * completion commits them — which must never happen to a transaction whose pre-commit has not
+   * finished (an earlier checkpoint that expired waiting for it). And a checkpoint taken before the
+   * restore's commits and aborts landed must not complete: it no longer holds those transactions, so
+   * a restore from it could not finish them.
    */
   private preCommitted: Promise<unknown> = Promise.resolve();
 
@@ -134,7 +161,9 @@ class TwoPhaseCommitSinkOperator extends WritingOperator {
     this.pending.push([checkpointId, this.transaction]);
     this.work = this.preCommitted = Promise.all([this.preCommitted, this.sink.preCommit(this.transaction)]);
     this.transaction = this.sink.beginTransaction();
-    return encodeValue(this.pending);
+    // Encoded now, while the new transaction is as `beginTransaction` made it: what a restore aborts
+    // must be found from that (records reach it only later).
+    return encodeValue({ pending: this.pending, current: this.transaction } satisfies TransactionsSnapshot);
   }
 
   /** Pre-commit work the checkpoint must wait for. */
@@ -162,11 +191,28 @@ class TwoPhaseCommitSinkOperator extends WritingOperator {
 
   private readonly committing = new Set<[number, unknown]>();
 
+  /**
+   * Every subtask receives the snapshots of all subtasks of the earlier run, and takes those of old
+   * subtasks `j ≡ subtaskIndex (mod parallelism)`: each old subtask's state goes to exactly one new
+   * subtask, whatever the rescaling (Flink redistributes the sink's list state the same way), so each
+   * restored transaction is committed or aborted once. (Idempotence of `commit` is still needed: the
+   * restored pending transactions may have been committed before the failure.)
+   */
   restoreState(snapshots: readonly Uint8Array[]): void {
-    for (const bytes of snapshots) {
-      const pending = decodeValue(bytes, `${this.context.name} transactions`) as Array<[number, unknown]>;
-      for (const [, txn] of pending) this.track(this.sink.commit(txn));
+    const { subtaskIndex, parallelism, name } = this.context;
+    const work: Array<void | Promise<void>> = [];
+    for (let j = subtaskIndex; j < snapshots.length; j += parallelism) {
+      const bytes = snapshots[j];
+      if (bytes === undefined) continue;
+      const { pending, current } = decodeTransactions(bytes, name);
+      for (const [, txn] of pending) work.push(this.sink.recoverAndCommit(txn));
+      if (current !== undefined) work.push(this.sink.recoverAndAbort(current.txn));
     }
+    const restored = Promise.all(work);
+    // A failure fails the job (`track`); the checkpoints of the job wait for the restore.
+    restored.catch(() => {});
+    this.preCommitted = restored;
+    this.track(restored.then(() => undefined));
   }
 
   override finish(): void {

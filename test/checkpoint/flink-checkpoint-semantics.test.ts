@@ -6,7 +6,8 @@
 //   snapshotState pre-commits the open transaction and starts a new one; notifyCheckpointComplete(id)
 //   commits every pending transaction of a checkpoint <= id; initializeState commits the restored
 //   pending transactions again (recoverAndCommit, "we don't really know whether the transactions were
-//   already committed"); close() aborts the open transaction.
+//   already committed") and aborts the restored current transaction — the one snapshotState began
+//   right after the barrier and put into the state (recoverAndAbort); close() aborts the open transaction.
 // - CommitterOperator.java (Sink V2): endInput commits everything when checkpointing is disabled or in
 //   BATCH mode ("There will be no final checkpoint, all committables should be committed here").
 // - FLIP-147 / https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/datastream/fault-tolerance/checkpointing/#checkpointing-with-parts-of-the-graph-finished
@@ -69,6 +70,11 @@ class RecordingSink extends TwoPhaseCommitSink<number, Txn> {
 
   abort(txn: Txn): void {
     this.log.push(`abort:${txn.id}`);
+  }
+
+  // Logged apart from close's abort; the default (abort) would log `abort:` too.
+  override recoverAndAbort(txn: Txn): void {
+    this.log.push(`recoverAndAbort:${txn.id}`);
   }
 }
 
@@ -207,6 +213,11 @@ describe('two-phase commit, as TwoPhaseCommitSinkFunction', () => {
     const aborted = after.filter((e) => e.startsWith('abort:')).map((e) => e.slice('abort:'.length));
     expect(aborted.length).toBe(1);
     expect(log).not.toContain(`commit:${aborted[0]}`);
+    // The restored checkpoint holds the transaction begun right after its barrier; the restore aborts
+    // it (initializeState → recoverAndAbort). The failure struck before the next barrier, so that is
+    // the transaction close aborted too: abort must be idempotent.
+    expect(after.filter((e) => e.startsWith('recoverAndAbort:'))).toEqual([`recoverAndAbort:${aborted[0]}`]);
+    expect(after.indexOf(`recoverAndAbort:${aborted[0]}`)).toBeLessThan(after.findIndex((e) => e.startsWith('pre:')));
 
     // The transaction pre-committed at the restored checkpoint is committed again on restore, before
     // anything new is committed (initializeState → recoverAndCommit); the sink's idempotence keeps

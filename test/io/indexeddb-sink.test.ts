@@ -130,6 +130,26 @@ describe(`IndexedDBSink (${inNode ? 'fake-indexeddb' : 'real IndexedDB'})`, () =
     await cleanup();
   });
 
+  it('recoverAndAbort (from a new sink, with the handle as the checkpoint holds it) deletes what a later pre-commit staged; idempotent', async () => {
+    const { sink, reopen, factory, dbName, committed, cleanup } = await harness();
+    const neverStaged = throughCheckpoint(sink.beginTransaction());
+    void sink.preCommit(neverStaged); // (empty: nothing is written)
+    const open = sink.beginTransaction();
+    const handle = throughCheckpoint(open); // begun right after the barrier: nothing staged yet
+    sink.invoke(open, batch('replayed after the restore'));
+    await sink.preCommit(open); // a later checkpoint that never completes
+    expect(await stagedKeys(factory, dbName)).toEqual([[open.session, open.seq]]);
+    await sink.dispose(); // the page dies
+    const recovered = reopen();
+    await recovered.recoverAndAbort(handle);
+    await recovered.recoverAndAbort(handle);
+    await recovered.recoverAndAbort(neverStaged);
+    expect(await stagedKeys(factory, dbName)).toEqual([]);
+    expect(await committed()).toEqual([]);
+    await recovered.dispose();
+    await cleanup();
+  });
+
   it('readCommitted returns transactions in commit order, not begin order', async () => {
     const { sink, reopen, committed, cleanup } = await harness();
     const other = reopen(); // another session
@@ -417,6 +437,79 @@ describe(`exactly-once into IndexedDBSink with IndexedDB checkpoints (${inNode ?
     const job = await resumed.execute('resumed');
     expect((await job.done).status).toBe('finished');
     expect(await IndexedDBSink.readCommitted<number>(output, { indexedDB: factory })).toEqual(records);
+    await restored.dispose();
+    await IndexedDBSink.deleteDatabase(output, { indexedDB: factory });
+    await IndexedDBSink.deleteDatabase(checkpoints, { indexedDB: factory });
+  });
+
+  it('a restore aborts the transaction a dead page left open (Flink recoverAndAbort): its staged records are deleted', async () => {
+    // Flink's TwoPhaseCommitSinkFunction keeps the transaction begun after the barrier in the snapshot
+    // and aborts it on restore (recoverAndAbort):
+    // https://nightlies.apache.org/flink/flink-docs-stable/api/java/org/apache/flink/streaming/api/functions/sink/TwoPhaseCommitSinkFunction.html
+    // Here checkpoint 1 completes; the transaction begun after it receives records and is staged by
+    // checkpoint 2, which never completes; then the page dies — nothing closes or aborts anything.
+    const factory = await newFactory();
+    const checkpoints = uniqueName('chk-killed');
+    const output = uniqueName('out-killed');
+    const COUNT = 40;
+    const clock = new ManualClock(0);
+    const firstCommit = new Signal();
+    const staged = new Signal<IndexedDBSinkTransaction<number>>();
+    let preCommits = 0;
+    class DyingSink extends IndexedDBSink<number> {
+      override async preCommit(txn: IndexedDBSinkTransaction<number>): Promise<void> {
+        await super.preCommit(txn);
+        if (++preCommits === 2) {
+          staged.fire(txn);
+          await new Promise<never>(() => {}); // the page dies during checkpoint 2
+        }
+      }
+      override async commit(txn: IndexedDBSinkTransaction<number>): Promise<void> {
+        await super.commit(txn);
+        firstCommit.fire();
+      }
+    }
+    const dying: AsyncIterable<number> = {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < COUNT; i++) {
+          if (i === 10) {
+            clock.advance(10); // checkpoint 1, after records 0..9
+            await firstCommit.next();
+          }
+          if (i === 20) {
+            clock.advance(10); // checkpoint 2, after records 10..19
+            await new Promise<never>(() => {}); // the page reads nothing more
+          }
+          yield i;
+        }
+      },
+    };
+    const storage = new IndexedDBCheckpointStorage(checkpoints, { indexedDB: factory });
+    const env = new StreamEnvironment({ clock, batchSize: 1, checkpoint: { interval: 10, storage }, restart: { strategy: 'none' } });
+    env.fromAsyncIterable(dying).sinkTo(new DyingSink(output, { indexedDB: factory }));
+    await env.execute('dies with an open transaction');
+    const open = await staged.next();
+    expect(open.staged).toBe(10);
+    expect(await stagedKeys(factory, output)).toEqual([[open.session, open.seq]]);
+    expect(await IndexedDBSink.readCommitted<number>(output, { indexedDB: factory })).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect((await storage.latest())?.metadata.checkpointId).toBe(1);
+    await storage.dispose(); // the page is gone
+
+    // A new page: new storage instance, new environment, new sink; restored from checkpoint 1.
+    const restored = new IndexedDBCheckpointStorage(checkpoints, { indexedDB: factory });
+    const resumed = new StreamEnvironment({ batchSize: 1, checkpoint: { interval: 10, storage: restored }, restoreFrom: restored });
+    const all: AsyncIterable<number> = {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < COUNT; i++) yield i;
+      },
+    };
+    const sink = new IndexedDBSink<number>(output, { indexedDB: factory });
+    resumed.fromAsyncIterable(all).sinkTo(sink);
+    const job = await resumed.execute('resumed');
+    expect((await job.done).status).toBe('finished');
+    expect(await stagedKeys(factory, output)).toEqual([]);
+    expect(await IndexedDBSink.readCommitted<number>(output, { indexedDB: factory })).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+    await sink.dispose();
     await restored.dispose();
     await IndexedDBSink.deleteDatabase(output, { indexedDB: factory });
     await IndexedDBSink.deleteDatabase(checkpoints, { indexedDB: factory });
