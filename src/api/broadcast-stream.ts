@@ -7,6 +7,11 @@ import type { StreamEnvironment } from './environment';
  * with the broadcast state that operator keeps of it (Flink's `BroadcastStream`). Made by
  * `broadcast(descriptor, ...)`; its only use is `connect(broadcastStream, broadcastProcessFunction)`.
  * https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/datastream/fault-tolerance/broadcast_state/
+ *
+ * @example
+ * const ruleState = new MapStateDescriptor<string, Rule>('rules');
+ * const rules: BroadcastStream<Rule> = ruleStream.pipe(broadcast(ruleState));
+ * items.pipe(keyBy((i) => i.color), connect<Item, Rule, string, string>(rules, matcher));
  */
 export class BroadcastStream<T> {
   declare readonly __element?: T;

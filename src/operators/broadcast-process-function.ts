@@ -61,10 +61,11 @@ export interface KeyedBroadcastOnTimerContext<K> extends KeyedReadOnlyBroadcastC
  *
  * @example
  * const thresholds = new MapStateDescriptor<string, number>('thresholds');
- * readings.pipe(connect(limits.pipe(broadcast(thresholds)), {
+ * const alerts: BroadcastProcessFunction<Reading, Limit, Reading> = {
  *   processElement(r, ctx, out) { if (r.value > (ctx.getBroadcastState(thresholds).get(r.sensor) ?? Infinity)) out.collect(r); },
  *   processBroadcastElement(l, ctx) { ctx.getBroadcastState(thresholds).put(l.sensor, l.max); },
- * } satisfies BroadcastProcessFunction<Reading, Limit, Reading>))
+ * };
+ * readings.pipe(connect(limits.pipe(broadcast(thresholds)), alerts))
  */
 export interface BroadcastProcessFunction<IN1, IN2, OUT> {
   open?(context: RuntimeContext): void;
@@ -79,12 +80,13 @@ export interface BroadcastProcessFunction<IN1, IN2, OUT> {
  *
  * @example
  * const rules = new MapStateDescriptor<string, Rule>('rules');
- * items.pipe(keyBy((i) => i.color), connect(ruleStream.pipe(broadcast(rules)), {
+ * // Type arguments: the item, the broadcast element, the output and the key.
+ * items.pipe(keyBy((i) => i.color), connect<Item, Rule, string, string>(ruleStream.pipe(broadcast(rules)), {
  *   processElement(item, ctx, out) {
  *     for (const [name, rule] of ctx.getBroadcastState(rules).entries()) if (rule.shape === item.shape) out.collect(`${name}: ${ctx.getCurrentKey()}`);
  *   },
  *   processBroadcastElement(rule, ctx) { ctx.getBroadcastState(rules).put(rule.name, rule); },
- * } satisfies KeyedBroadcastProcessFunction<string, Item, Rule, string>))
+ * }))
  */
 export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> {
   open?(context: RuntimeContext): void;

@@ -28,16 +28,18 @@ export type CoFunction<A, B, O, K> = CoMapFunction<A, B, O> | CoFlatMapFunction<
  * }))
  *
  * const rules = ruleStream.pipe(broadcast(ruleState));
- * items.pipe(keyBy(i => i.color), connect(rules, {
+ * items.pipe(keyBy(i => i.color), connect<Item, Rule, string, string>(rules, {
  *   processElement(item, ctx, out) { ... ctx.getBroadcastState(ruleState).get(item.shape) ... },
  *   processBroadcastElement(rule, ctx, out) { ctx.getBroadcastState(ruleState).put(rule.shape, rule); },
  * }))
  */
+// `__key` is KeyedStream's phantom key type: piped after keyBy, K is the stream's key type, so
+// ctx.getCurrentKey() and applyToKeyedState's keys are typed without annotations.
 export function connect<A, B, O, K = unknown>(
   other: BroadcastStream<B>,
   fn: KeyedBroadcastProcessFunction<K, A, B, O>,
   options?: OperatorOptions,
-): (source: Stream<A>) => Stream<O>;
+): (source: Stream<A> & { readonly __key?: K }) => Stream<O>;
 export function connect<A, B, O, K = unknown>(other: Stream<B>, fn: CoFunction<A, B, O, K>, options?: OperatorOptions): (source: Stream<A>) => Stream<O>;
 export function connect<A, B, O, K = unknown>(
   other: Stream<B> | BroadcastStream<B>,

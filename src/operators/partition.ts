@@ -34,7 +34,7 @@ export function rescale<T>(): (source: Stream<T>) => Stream<T> {
  *
  * const ruleState = new MapStateDescriptor<string, Rule>('rules');
  * const rules = ruleStream.pipe(broadcast(ruleState));     // a BroadcastStream<Rule>
- * items.pipe(keyBy((i) => i.color), connect(rules, {
+ * items.pipe(keyBy((i) => i.color), connect<Item, Rule, Item, string>(rules, {
  *   processElement(item, ctx, out) { if (ctx.getBroadcastState(ruleState).contains(item.shape)) out.collect(item); },
  *   processBroadcastElement(rule, ctx) { ctx.getBroadcastState(ruleState).put(rule.shape, rule); },
  * }))

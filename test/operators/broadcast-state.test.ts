@@ -382,7 +382,7 @@ describe('the broadcast state pattern (Flink docs: broadcast_state)', () => {
 
 describe('misuse and failures', () => {
   const ruleState = new MapStateDescriptor<string, number>('rules');
-  const fn: KeyedBroadcastProcessFunction<string, number, number, number> = {
+  const fn: KeyedBroadcastProcessFunction<unknown, number, number, number> = {
     processElement() {},
     processBroadcastElement() {},
   };
