@@ -19,8 +19,10 @@ export type CoFunction<A, B, O, K> = CoMapFunction<A, B, O> | CoFlatMapFunction<
  * function has keyed state shared by both inputs and timers (`KeyedCoProcessFunction`). The
  * watermark is the minimum of both inputs'.
  *
- * Connected with a `BroadcastStream` (`broadcast(descriptor)`), it runs a broadcast process function
- * instead: Flink's broadcast state pattern (see `connectBroadcast`).
+ * Connected with a `BroadcastStream` (`broadcast(descriptor)`), it runs a `KeyedBroadcastProcessFunction`
+ * (after `keyBy`) or a `BroadcastProcessFunction` instead: Flink's broadcast state pattern. After
+ * `keyBy` the key type comes from the keyed stream (through its phantom `__key`), so
+ * `ctx.getCurrentKey()` and `applyToKeyedState`'s keys are typed without annotations.
  *
  * @example
  * orders.pipe(keyBy(o => o.id), connect(payments.pipe(keyBy(p => p.orderId)), {
@@ -33,8 +35,6 @@ export type CoFunction<A, B, O, K> = CoMapFunction<A, B, O> | CoFlatMapFunction<
  *   processBroadcastElement(rule, ctx, out) { ctx.getBroadcastState(ruleState).put(rule.shape, rule); },
  * }))
  */
-// `__key` is KeyedStream's phantom key type: piped after keyBy, K is the stream's key type, so
-// ctx.getCurrentKey() and applyToKeyedState's keys are typed without annotations.
 export function connect<A, B, O, K = unknown>(
   other: BroadcastStream<B>,
   fn: KeyedBroadcastProcessFunction<K, A, B, O>,
