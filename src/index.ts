@@ -18,6 +18,16 @@ export type { WorkerPool, WorkerPoolOptions, SpawnedWorker } from './parallel/wo
 export { rebalance, rescale, broadcast, forward } from './operators/partition';
 export { union, unionWith } from './operators/union';
 export { connect, type CoFunction } from './operators/connect';
+export { BroadcastStream } from './api/broadcast-stream';
+export type {
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  ReadOnlyBroadcastContext,
+  BroadcastContext,
+  KeyedReadOnlyBroadcastContext,
+  KeyedBroadcastContext,
+  KeyedBroadcastOnTimerContext,
+} from './operators/broadcast-process-function';
 export { intervalJoin, type IntervalJoinOptions, type ProcessJoinContext, type ProcessJoinFunction } from './operators/interval-join';
 export { windowJoin, coGroup, type CoGroupFunction, type WindowJoinOptions } from './operators/window-join';
 export { asyncMap, AsyncTimeoutError, type AsyncMapOptions } from './operators/async-map';
@@ -67,6 +77,7 @@ export {
   type ReduceFunction,
 } from './state/descriptors';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/state';
+export type { BroadcastState, ReadOnlyBroadcastState } from './state/broadcast-state';
 export { assignToKeyGroup, operatorIndexForKeyGroup, keyGroupRangeForOperator, DEFAULT_MAX_PARALLELISM } from './state/key-groups';
 
 export { ManualClock, SystemClock } from './time/clock';

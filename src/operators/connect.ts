@@ -1,8 +1,11 @@
+import { BroadcastStream } from '../api/broadcast-stream';
 import { KeyedStream } from '../api/keyed-stream';
 import type { OperatorOptions, Stream } from '../api/stream';
 import { functionInstance } from './function-instance';
 import { ConfigurationError } from '../errors';
 import type { Collector } from '../types';
+import { connectBroadcast } from './broadcast-connect';
+import type { KeyedBroadcastProcessFunction } from './broadcast-process-function';
 import type { CoFlatMapFunction, CoMapFunction, CoProcessFunction } from './process-function';
 import { KeyedProcessOperator, ProcessOperator, type ElementHandler, type ProcessSpec } from './process-operator';
 
@@ -16,17 +19,40 @@ export type CoFunction<A, B, O, K> = CoMapFunction<A, B, O> | CoFlatMapFunction<
  * function has keyed state shared by both inputs and timers (`KeyedCoProcessFunction`). The
  * watermark is the minimum of both inputs'.
  *
+ * Connected with a `BroadcastStream` (`broadcast(descriptor)`), it runs a `KeyedBroadcastProcessFunction`
+ * (after `keyBy`) or a `BroadcastProcessFunction` instead: Flink's broadcast state pattern. After
+ * `keyBy` the key type comes from the keyed stream (through its phantom `__key`), so
+ * `ctx.getCurrentKey()` and `applyToKeyedState`'s keys are typed without annotations.
+ *
  * @example
  * orders.pipe(keyBy(o => o.id), connect(payments.pipe(keyBy(p => p.orderId)), {
  *   processElement1(order, ctx, out) { ... }, processElement2(payment, ctx, out) { ... },
  * }))
+ *
+ * const rules = ruleStream.pipe(broadcast(ruleState));
+ * items.pipe(keyBy(i => i.color), connect<Item, Rule, string, string>(rules, {
+ *   processElement(item, ctx, out) { ... ctx.getBroadcastState(ruleState).get(item.shape) ... },
+ *   processBroadcastElement(rule, ctx, out) { ctx.getBroadcastState(ruleState).put(rule.shape, rule); },
+ * }))
  */
 export function connect<A, B, O, K = unknown>(
-  other: Stream<B>,
-  fn: CoFunction<A, B, O, K>,
+  other: BroadcastStream<B>,
+  fn: KeyedBroadcastProcessFunction<K, A, B, O>,
+  options?: OperatorOptions,
+): (source: Stream<A> & { readonly __key?: K }) => Stream<O>;
+export function connect<A, B, O, K = unknown>(other: Stream<B>, fn: CoFunction<A, B, O, K>, options?: OperatorOptions): (source: Stream<A>) => Stream<O>;
+export function connect<A, B, O, K = unknown>(
+  other: Stream<B> | BroadcastStream<B>,
+  fn: CoFunction<A, B, O, K> | KeyedBroadcastProcessFunction<K, A, B, O>,
   options: OperatorOptions = {},
 ): (source: Stream<A>) => Stream<O> {
+  if (other instanceof BroadcastStream) return connectBroadcast(other, fn as KeyedBroadcastProcessFunction<K, A, B, O>, options);
   if (fn === null || typeof fn !== 'object') throw new ConfigurationError('connect needs a co-function object');
+  if ('processBroadcastElement' in fn) {
+    throw new ConfigurationError(
+      'connect: a broadcast process function needs a BroadcastStream with its state descriptors: other.pipe(broadcast(descriptor, ...))',
+    );
+  }
   const spec = toSpec<A, B, O, K>(fn);
   // A fresh instance of the user's function per subtask (and per restart), as Flink deserializes one.
   const specOf = (): ProcessSpec<unknown, O> => toSpec<A, B, O, K>(functionInstance(fn)) as ProcessSpec<unknown, O>;

@@ -32,9 +32,10 @@ export interface TimestampedCollector<O> extends Collector<O> {
 
 /**
  * The context, collector and timer service handed to process functions: one mutable object per
- * operator, re-pointed at each element and timer.
+ * operator, re-pointed at each element and timer. @internal Exported for the broadcast process
+ * operators, whose contexts add broadcast state to it.
  */
-class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService, TimestampedCollector<O> {
+export class ProcessFunctionContext<O> implements OnTimerContext<unknown>, TimerService, TimestampedCollector<O> {
   ts = Number.NaN;
   /** What timestamp() and side outputs report: the element's, or the firing timer's time. */
   ctxTs = Number.NaN;
@@ -118,7 +119,8 @@ function checkTime(time: number): number {
   return time;
 }
 
-function runtimeContext(context: OperatorContext<unknown>, backend: HeapKeyedStateBackend | undefined): RuntimeContext {
+/** @internal The runtime context of a process function: keyed state when `backend` is given. */
+export function runtimeContext(context: OperatorContext<unknown>, backend: HeapKeyedStateBackend | undefined): RuntimeContext {
   const state = <S>(descriptor: AnyStateDescriptor): S => {
     if (backend === undefined) throw new ConfigurationError(KEYED_STATE_ONLY);
     const s = backend.getState(descriptor);

@@ -106,6 +106,25 @@ export function mapKeyOf(key: unknown): unknown {
   return key;
 }
 
+/**
+ * The key a map key stands for: the inverse of `mapKeyOf`, for code that walks stored state
+ * (`applyToKeyedState`). An object key comes back as its canonical form: fields sorted, Dates as
+ * their JSON strings.
+ */
+export function keyOfMapKey(mapKey: unknown): unknown {
+  if (typeof mapKey !== 'string' || mapKey.charCodeAt(0) !== 0) return mapKey;
+  if (mapKey.charCodeAt(1) === 0x73 /* 's' */) return mapKey.slice(2);
+  return JSON.parse(mapKey.slice(2), (_k, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const fields = Object.keys(o);
+      if (fields.length === 1 && typeof o.$bigint === 'string') return BigInt(o.$bigint);
+      if (fields.length === 1 && typeof o.$number === 'string') return Number(o.$number);
+    }
+    return v;
+  }) as unknown;
+}
+
 /** The key group of a key given in its stored form (`mapKeyOf(key)`): the same as `assignToKeyGroup(key)`. */
 export function keyGroupOfMapKey(mapKey: unknown, maxParallelism: number): number {
   // '\0o' + canonical form of an object key, or '\0s' + a string that itself starts with '\0':

@@ -3,8 +3,11 @@
 import { Subject } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  MapStateDescriptor,
   StreamEnvironment,
   ValueStateDescriptor,
+  broadcast,
+  connect,
   aggregate,
   count,
   keyBy,
@@ -16,6 +19,9 @@ import {
   union,
   watermarks,
   window,
+  type BroadcastProcessFunction,
+  type BroadcastStream,
+  type ReadOnlyBroadcastState,
   type Stream,
   type ValueState,
   type WindowResult,
@@ -80,5 +86,47 @@ describe('inferred types', () => {
   it('RxJS subjects and unions keep the element type', () => {
     expectTypeOf(env.fromObservable(new Subject<Bid>()).pipe(tap((b) => b.price))).toEqualTypeOf<Stream<Bid>>();
     expectTypeOf(bids.pipe(union(bids))).toEqualTypeOf<Stream<Bid>>();
+  });
+
+  it('broadcast(descriptor) makes a BroadcastStream; connect types both sides, the key and broadcast state', () => {
+    const limits = new MapStateDescriptor<string, number>('limits');
+    const rules = env.fromArray([1, 2]).pipe(broadcast(limits));
+    expectTypeOf(rules).toEqualTypeOf<BroadcastStream<number>>();
+    expectTypeOf(bids.pipe(broadcast())).toEqualTypeOf<Stream<Bid>>();
+    // The output type, as for connect and process, comes from the type arguments (the key type
+    // too, then) or from the function's type; without them the key type is the stream's.
+    const keyed = bids.pipe(
+      keyBy((b) => b.auction),
+      connect<Bid, number, string, number>(rules, {
+        processElement(b, ctx, out) {
+          expectTypeOf(b).toEqualTypeOf<Bid>();
+          expectTypeOf(ctx.getCurrentKey()).toEqualTypeOf<number>();
+          expectTypeOf(ctx.getBroadcastState(limits)).toEqualTypeOf<ReadOnlyBroadcastState<string, number>>();
+          out.collect(String(b.price));
+        },
+        processBroadcastElement(n, ctx) {
+          expectTypeOf(n).toEqualTypeOf<number>();
+          ctx.getBroadcastState(limits).put('max', n);
+          ctx.applyToKeyedState(new ValueStateDescriptor<number>('v'), (key, state) => {
+            expectTypeOf(key).toEqualTypeOf<number>();
+            expectTypeOf(state).toEqualTypeOf<ValueState<number>>();
+          });
+        },
+      }),
+    );
+    expectTypeOf(keyed).toEqualTypeOf<Stream<string>>();
+    const check: BroadcastProcessFunction<Bid, number, boolean> = { processElement: (b, _ctx, out) => out.collect(b.price > 0), processBroadcastElement() {} };
+    expectTypeOf(bids.pipe(connect(rules, check))).toEqualTypeOf<Stream<boolean>>();
+    const unannotated = bids.pipe(
+      keyBy((b) => String(b.auction)),
+      connect(rules, {
+        processElement(b, ctx) {
+          expectTypeOf(b).toEqualTypeOf<Bid>();
+          expectTypeOf(ctx.getCurrentKey()).toEqualTypeOf<string>();
+        },
+        processBroadcastElement() {},
+      }),
+    );
+    expectTypeOf(unannotated).toEqualTypeOf<Stream<unknown>>();
   });
 });

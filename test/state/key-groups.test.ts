@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assignToKeyGroup, DEFAULT_MAX_PARALLELISM, keyGroupRangeForOperator, operatorIndexForKeyGroup } from '../../src/index';
+import { keyOfMapKey, mapKeyOf } from '../../src/state/key-groups';
 
 /*
  * Golden values for Flink's key-group assignment.
@@ -296,5 +297,34 @@ describe('assignToKeyGroup on random keys', () => {
       }),
       { seed: 1717, numRuns: 1000 },
     );
+  });
+});
+
+describe('keyOfMapKey inverts mapKeyOf (applyToKeyedState hands out stored keys)', () => {
+  const key = fc.oneof(
+    fc.string(),
+    fc.string().map((s) => `\u0000${s}`),
+    fc.integer(),
+    fc.double(),
+    fc.bigInt(),
+    fc.boolean(),
+    fc.array(fc.oneof(fc.string(), fc.integer(), fc.bigInt())),
+    fc.record({ user: fc.string(), n: fc.oneof(fc.integer(), fc.constant(Number.POSITIVE_INFINITY)), big: fc.bigInt() }),
+  );
+
+  it('the key it gives back addresses the same state, in the same key group', () => {
+    fc.assert(
+      fc.property(key, (k) => {
+        const mapKey = mapKeyOf(k);
+        const back = keyOfMapKey(mapKey);
+        expect(mapKeyOf(back)).toEqual(mapKey);
+        expect(assignToKeyGroup(back)).toBe(assignToKeyGroup(k));
+      }),
+    );
+  });
+
+  it('primitive and string keys come back as they were; object keys with their fields sorted', () => {
+    for (const k of ['a', '\u0000x', 7, -0.5, 12n, true]) expect(keyOfMapKey(mapKeyOf(k))).toBe(k);
+    expect(keyOfMapKey(mapKeyOf({ b: 1n, a: [1, 'x'] }))).toEqual({ a: [1, 'x'], b: 1n });
   });
 });
