@@ -69,7 +69,15 @@ export interface OutColumns {
 
 export type ColumnarQuery =
   | { readonly out: 'columns'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<OutColumns> }
-  | { readonly out: 'rows'; readonly query: (batches: Stream<NexmarkBatch>) => Stream<unknown> };
+  | {
+      readonly out: 'rows';
+      readonly query: (batches: Stream<NexmarkBatch>) => Stream<unknown>;
+      /** Reads each batch as it arrives (copying what crosses its keyBy): it may run on reused batches. */
+      readonly reusesBatches?: true;
+    };
+
+/** Whether `q` runs on reused batches (`objectReuse`): 'columns' queries pass them through map/filter into the sink. */
+export const reusesBatches = (q: ColumnarQuery): boolean => q.out === 'columns' || q.reusesBatches === true;
 export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   q0: { out: 'columns', query: q0Columnar },
   // 'columns' run on reused batches (`objectReuse`), so q1's output columns may be reused too.
@@ -78,8 +86,8 @@ export const COLUMNAR: Readonly<Record<string, ColumnarQuery>> = {
   q14: { out: 'columns', query: (batches) => q14Columnar(batches, { objectReuse: true }) },
   q21: { out: 'columns', query: (batches) => q21Columnar(batches, { objectReuse: true }) },
   q22: { out: 'columns', query: q22Columnar },
-  q5: { out: 'rows', query: q5Columnar },
-  q7: { out: 'rows', query: q7Columnar },
+  q5: { out: 'rows', query: q5Columnar, reusesBatches: true },
+  q7: { out: 'rows', query: q7Columnar, reusesBatches: true },
   q3: { out: 'rows', query: q3Columnar },
   q4: { out: 'rows', query: q4Columnar },
   q8: { out: 'rows', query: q8Columnar },

@@ -22,7 +22,7 @@
 import { lastValueFrom, reduce as rxReduce } from 'rxjs';
 import { machineInfo, median, parseOptions, saveResults, stealMeter } from './support';
 import { RXJS_COLUMNAR, RXJS_QUERIES, nexmarkBatchObservable, nexmarkObservable } from './nexmark-rxjs';
-import { COLUMNAR, FLINK_PER_CORE, QUERIES, addColumns, addRow, type Digest } from './nexmark-queries';
+import { COLUMNAR, FLINK_PER_CORE, QUERIES, addColumns, addRow, reusesBatches, type Digest } from './nexmark-queries';
 import { DIGEST_CHANNEL, type DigestMessage, type NexmarkJobParams } from './jobs/nexmark-jobs';
 import { NexmarkKernel, StreamEnvironment, nexmark, nexmarkColumnar, resolveNexmarkConfig, type WorkerPool } from '../src/index';
 import { nodeWorkers } from '../src/node/index';
@@ -101,9 +101,9 @@ function variantsFor(query: string, events: number, seed: number, pools: Pools |
       workers: 0,
       run: async () => {
         const d: Digest = { rows: 0, sum: 0 };
-        // Flink's object reuse (the Nexmark suite's Flink configuration turns it on) where the batches
-        // only pass through map/filter into the sink; q5 and q7 queue them at a keyBy.
-        const batches = nexmarkColumnar({ ...config, objectReuse: columnar.out === 'columns' }, env());
+        // Flink's object reuse (the Nexmark suite's Flink configuration turns it on) where the query
+        // reads each batch as it arrives: map/filter into the sink, or a copy of what crosses a keyBy.
+        const batches = nexmarkColumnar({ ...config, objectReuse: reusesBatches(columnar) }, env());
         if (columnar.out === 'rows') await columnar.query(batches).forEach((row) => addRow(d, row));
         else await columnar.query(batches).forEach((cols) => addColumns(d, cols));
         return d;

@@ -4,7 +4,7 @@
 // posts it on a BroadcastChannel to the benchmark, which adds the subtasks' digests up — so the
 // rows stay on the worker that computed them, as they would with a real sink.
 import { defineJob, nexmark, nexmarkColumnar, type Batch } from '../../src/index';
-import { COLUMNAR, QUERIES, addColumns, addRow, type Digest, type OutColumns } from '../nexmark-queries';
+import { COLUMNAR, QUERIES, addColumns, addRow, reusesBatches, type Digest, type OutColumns } from '../nexmark-queries';
 
 export interface NexmarkJobParams {
   readonly query: string;
@@ -43,7 +43,10 @@ export default defineJob((env, p: NexmarkJobParams) => {
     });
     return;
   }
-  const rows = p.variant === 'columnar' && columnar !== undefined ? columnar.query(nexmarkColumnar(config, env)) : QUERIES[p.query]!(nexmark(config, env));
+  const rows =
+    p.variant === 'columnar' && columnar !== undefined
+      ? columnar.query(nexmarkColumnar({ ...config, objectReuse: reusesBatches(columnar) }, env))
+      : QUERIES[p.query]!(nexmark(config, env));
   rows.sinkTo({
     name: 'digest',
     parallel: true,

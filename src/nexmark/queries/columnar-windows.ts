@@ -297,7 +297,8 @@ class Q5Function implements KeyedProcessFunction<number, Q5Input, Q5Row> {
 
 /**
  * q5 on columnar batches: the same rows as `q5` (the auctions with the most bids in each 10 s
- * window, every 2 s), counted per 2 s pane straight from the bid columns.
+ * window, every 2 s), counted per 2 s pane straight from the bid columns. Each batch is read as
+ * it arrives and its counts copied, so the batches may be reused (`objectReuse`).
  *
  * @example
  * const hot = await q5Columnar(nexmarkColumnar({ events: 10_000_000 })).collect();
@@ -385,6 +386,8 @@ class Q7Function implements KeyedProcessFunction<number, Q7Input, BidRow> {
 /**
  * q7 on columnar batches: the same rows as `q7` (the bids at the highest price of each 10 s
  * tumbling window), found by a compare per bid row; a row object is made only for the winners.
+ * Each batch is read as it arrives and its candidates copied, so the batches may be reused
+ * (`objectReuse`).
  *
  * @example
  * const top = await q7Columnar(nexmarkColumnar({ events: 10_000_000 })).collect();
