@@ -152,8 +152,14 @@ function forEachCount(pane: PaneCounts, f: (id: number, count: number) => void):
 
 /** How many auction ids around a batch's first one q5Input counts densely. */
 const LOCAL_SPAN = 4096;
+/**
+ * How many of a batch's panes q5Input counts densely (a batch of 4096 events spans one or two at
+ * the default rate; at 1 event/s it spans 2,048, each of them counted in a Map instead).
+ */
+const LOCAL_PANES = 8;
 /** q5Input's dense counts, one per pane of a batch, reused and left zeroed. */
 const localCounts: Float64Array[] = [];
+const NO_COUNTS: Float64Array = new Float64Array(0);
 /** q5Input's dense entries in first-touch order (pane slot × LOCAL_SPAN + index), reused. */
 let touched = new Int32Array(4096);
 
@@ -161,7 +167,7 @@ let touched = new Int32Array(4096);
  * A batch's bids counted per pane and auction (Flink SQL's local aggregation before the global
  * one): on workers, ~330 counts cross q5's `keyBy` instead of ~3,800 bids. One pass, as the window
  * function's own: ids near the batch's first one (auction ids grow slowly) are counted in dense
- * arrays, any other in a Map. Lateness is judged per pane after the exchange, as before.
+ * arrays, any other — or any in a batch's ninth pane and later — in a Map. Lateness is judged per pane after the exchange, as before.
  */
 function q5Input(b: NexmarkBatch): Q5Input {
   const { length, auction, dateTime } = b.bids;
@@ -171,7 +177,7 @@ function q5Input(b: NexmarkBatch): Q5Input {
   let n = 0;
   let start = Number.NaN;
   let slot = -1;
-  let counts = localCounts[0]!;
+  let counts = NO_COUNTS;
   if (touched.length < length) touched = new Int32Array(length);
   let dense = 0;
   for (let i = 0; i < length; i++) {
@@ -181,11 +187,11 @@ function q5Input(b: NexmarkBatch): Q5Input {
       start = Math.floor(ts / Q5_SLIDE) * Q5_SLIDE;
       slot = starts.indexOf(start);
       if (slot < 0) slot = starts.push(start) - 1;
-      counts = localCounts[slot] ??= new Float64Array(LOCAL_SPAN);
+      counts = slot < LOCAL_PANES ? (localCounts[slot] ??= new Float64Array(LOCAL_SPAN)) : NO_COUNTS;
     }
     const id = auction[i]!;
     const at = id - base;
-    if (at >= 0 && at < LOCAL_SPAN && (at | 0) === at) {
+    if (at >= 0 && at < counts.length && (at | 0) === at) {
       if (counts[at]!++ === 0) touched[dense++] = slot * LOCAL_SPAN + at;
     } else {
       const m = (others[slot] ??= new Map());
