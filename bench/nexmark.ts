@@ -27,7 +27,6 @@ import { DIGEST_CHANNEL, type DigestMessage, type NexmarkJobParams } from './job
 import { NexmarkKernel, StreamEnvironment, nexmark, nexmarkColumnar, resolveNexmarkConfig, type WorkerPool } from '../src/index';
 import { nodeWorkers } from '../src/node/index';
 
-
 const DEFAULT_QUERIES = 'q0,q1,q2,q5,q7';
 const JOB = new URL('./jobs/nexmark-jobs.ts', import.meta.url);
 
