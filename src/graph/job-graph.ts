@@ -116,9 +116,13 @@ export function buildJobGraph(sinks: readonly SinkTransformation[]): JobGraph {
  * window treats it the same either way. A session window needs `ts > watermark + 1`: a record at
  * `watermark + 1` starts a session that touches — and so merges with — one ending there, which
  * the watermark is about to close. Stateless operators, unions and sinks ignore watermarks.
- * Window results, though, are behind the watermark, so after a window only watermark-transparent
- * operators may follow. Anything else — process functions, custom triggers — sees every
- * per-record watermark.
+ * A window's results are stamped with their window's last millisecond, which the watermark that
+ * fired them has reached; but the one before it had not (else it would have fired them). So when a
+ * held watermark W1 and a later W2 become one, the results fired in between carry `W1 < ts <= W2`
+ * and reach the next operator before W2, as elements did at the first window: a second tumbling or
+ * sliding window treats them the same either way. Not a session window: a result at exactly
+ * `W1 + 1` would merge with a session ending there. Anything else — process functions, custom
+ * triggers — sees every per-record watermark.
  */
 function markWatermarkCoalescing(vertices: readonly JobVertex[]): void {
   const consumers = new Map<JobVertex, JobVertex[]>();
@@ -144,7 +148,7 @@ function markWatermarkCoalescing(vertices: readonly JobVertex[]): void {
         }
         case 'window':
         case 'merging-window': {
-          if (afterWindow) return undefined;
+          if (afterWindow && c.watermarkRole === 'merging-window') return undefined;
           const d = downstream(c, true);
           if (d === undefined) return undefined;
           merging ||= d.merging || c.watermarkRole === 'merging-window';
