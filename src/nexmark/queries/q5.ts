@@ -1,14 +1,13 @@
 import type { Stream } from '../../api/stream';
-import type { WindowFunctionContext } from '../../windowing/window-operator';
 import { aggregate } from '../../operators/aggregate';
 import { filter } from '../../operators/filter';
+import { flatMap } from '../../operators/flat-map';
 import { keyBy } from '../../operators/key-by';
-import { process } from '../../operators/process';
 import { window } from '../../operators/window';
 import { count } from '../../aggregates/functions';
 import { sliding } from '../../windowing/sliding';
 import { tumbling } from '../../windowing/tumbling';
-import type { Collector } from '../../types';
+import type { AggregateFunction } from '../../state/descriptors';
 import { isBid, type Bid, type NexmarkEvent } from '../model';
 import { withEventTime, type NexmarkQueryOptions } from './common';
 
@@ -30,6 +29,27 @@ interface AuctionCount {
   readonly num: number;
 }
 
+interface Hottest {
+  num: number;
+  counts: AuctionCount[];
+}
+
+/** The counts of a window at its largest count, in arrival order. */
+const hottest: AggregateFunction<AuctionCount, Hottest, AuctionCount[]> = {
+  createAccumulator: () => ({ num: 0, counts: [] }),
+  add(c, acc) {
+    if (c.num > acc.num) {
+      acc.num = c.num;
+      acc.counts = [c];
+    } else if (c.num === acc.num) {
+      acc.counts.push(c);
+    }
+    return acc;
+  },
+  getResult: (acc) => acc.counts,
+  merge: (a, b) => (a.num > b.num ? a : b.num > a.num ? b : { num: a.num, counts: [...a.counts, ...b.counts] }),
+};
+
 /**
  * Nexmark q5, hot items: the auctions with the most bids in each sliding window (10 s every 2 s)
  * — the `HOP` count per auction joined with the per-window maximum, `num >= maxn`
@@ -49,12 +69,9 @@ export function q5(events: Stream<NexmarkEvent>, options: NexmarkQueryOptions = 
     // meet in the slide-long tumbling window that ends where it ends.
     keyBy((c: AuctionCount) => c.end),
     window(tumbling(Q5_SLIDE)),
-    process({
-      process(_end: number, _ctx: WindowFunctionContext, counts: AuctionCount[], out: Collector<Q5Row>) {
-        let max = 0;
-        for (const c of counts) if (c.num > max) max = c.num;
-        for (const c of counts) if (c.num >= max) out.collect({ auction: c.key, num: c.num, starttime: c.start, endtime: c.end });
-      },
-    }),
+    // An aggregate rather than a process window function, which could read the watermark: so the
+    // job graph lets per-record watermarks be coalesced within a batch (job-graph.ts).
+    aggregate(hottest),
+    flatMap((counts: AuctionCount[]) => counts.map((c): Q5Row => ({ auction: c.key, num: c.num, starttime: c.start, endtime: c.end }))),
   );
 }
