@@ -1,11 +1,11 @@
 import type { Stream } from '../../api/stream';
+import { aggregate } from '../../operators/aggregate';
 import { filter } from '../../operators/filter';
+import { flatMap } from '../../operators/flat-map';
 import { keyBy } from '../../operators/key-by';
-import { process } from '../../operators/process';
 import { window } from '../../operators/window';
-import type { Collector } from '../../types';
+import type { AggregateFunction } from '../../state/descriptors';
 import { tumbling } from '../../windowing/tumbling';
-import type { WindowFunctionContext } from '../../windowing/window-operator';
 import type { Auction, NexmarkEvent, Person } from '../model';
 import { withEventTime, type NexmarkQueryOptions } from './common';
 
@@ -18,11 +18,30 @@ export interface Q8Row {
 /** The Flink suite's q8 window: 10 s tumbling. */
 export const Q8_SIZE = 10_000;
 
+interface NewSeller {
+  person: Q8Row | undefined;
+  sold: boolean;
+}
+
+/** A key's person of the window, if it also created an auction in it. */
+const newSeller: AggregateFunction<Person | Auction, NewSeller, Q8Row | undefined> = {
+  createAccumulator: () => ({ person: undefined, sold: false }),
+  add(e, acc) {
+    if (e.kind === 'auction') acc.sold = true;
+    // The window's start from the person's time: tumbling windows are aligned to the epoch.
+    else acc.person ??= { id: e.id, name: e.name, starttime: Math.floor(e.dateTime / Q8_SIZE) * Q8_SIZE };
+    return acc;
+  },
+  getResult: (acc) => (acc.sold ? acc.person : undefined),
+  merge: (a, b) => ({ person: a.person ?? b.person, sold: a.sold || b.sold }),
+};
+
 /**
  * Nexmark q8, monitor new users: people who created an auction in the same 10 s tumbling window
  * in which they registered — the window join of persons (by id) and auctions (by seller)
  * (nexmark/nexmark q8.sql). Both kinds go into one keyed window (how Flink runs a window join:
- * a co-group of the union); the window function pairs them.
+ * a co-group of the union); an incremental aggregate pairs them. (An aggregate, not a process
+ * window function, which could read the watermark: so the job's watermarks coalesce per batch.)
  *
  * @example
  * const newSellers = await q8(nexmark({ events: 1_000_000 })).collect();
@@ -32,13 +51,7 @@ export function q8(events: Stream<NexmarkEvent>, options: NexmarkQueryOptions = 
     filter((e: NexmarkEvent): e is Person | Auction => e.kind !== 'bid'),
     keyBy((e: Person | Auction) => (e.kind === 'person' ? e.id : e.seller)),
     window(tumbling(Q8_SIZE)),
-    process({
-      process(_id: number, ctx: WindowFunctionContext, elements: Array<Person | Auction>, out: Collector<Q8Row>) {
-        const person = elements.find((e): e is Person => e.kind === 'person');
-        if (person !== undefined && elements.some((e) => e.kind === 'auction')) {
-          out.collect({ id: person.id, name: person.name, starttime: ctx.window.start });
-        }
-      },
-    }),
+    aggregate(newSeller),
+    flatMap((row: Q8Row | undefined) => (row === undefined ? [] : [row])),
   );
 }
