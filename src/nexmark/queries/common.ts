@@ -1,5 +1,6 @@
 import type { Stream } from '../../api/stream';
 import { watermarks } from '../../operators/watermarks';
+import type { AggregateFunction } from '../../state/descriptors';
 import type { NexmarkEvent } from '../model';
 
 /** Options every event-time query takes. */
@@ -49,4 +50,32 @@ export function usedRange(values: ArrayLike<number>, base: number): { readonly l
   let last = values.length - 1;
   while (values[last] === 0) last--;
   return { lo: base + first, hi: base + last + 1 };
+}
+
+/** The accumulator of `highestBy`: the highest score so far and the elements that have it. */
+export interface Highest<T> {
+  score: number;
+  items: T[];
+}
+
+/**
+ * An incremental aggregate that keeps the elements with the highest `score` seen, ties in arrival
+ * order (usually one, so the accumulator stays tiny): q5's hottest auctions, q7's highest bids.
+ */
+export function highestBy<T>(score: (value: T) => number): AggregateFunction<T, Highest<T>, T[]> {
+  return {
+    createAccumulator: () => ({ score: Number.NEGATIVE_INFINITY, items: [] }),
+    add(value, acc) {
+      const s = score(value);
+      if (s > acc.score) {
+        acc.score = s;
+        acc.items = [value];
+      } else if (s === acc.score) {
+        acc.items.push(value);
+      }
+      return acc;
+    },
+    getResult: (acc) => acc.items,
+    merge: (a, b) => (a.score > b.score ? a : b.score > a.score ? b : { score: a.score, items: [...a.items, ...b.items] }),
+  };
 }

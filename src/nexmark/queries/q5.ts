@@ -7,9 +7,8 @@ import { window } from '../../operators/window';
 import { count } from '../../aggregates/functions';
 import { sliding } from '../../windowing/sliding';
 import { tumbling } from '../../windowing/tumbling';
-import type { AggregateFunction } from '../../state/descriptors';
 import { isBid, type Bid, type NexmarkEvent } from '../model';
-import { withEventTime, type NexmarkQueryOptions } from './common';
+import { highestBy, withEventTime, type NexmarkQueryOptions } from './common';
 
 export interface Q5Row {
   readonly auction: number;
@@ -28,27 +27,6 @@ interface AuctionCount {
   readonly end: number;
   readonly num: number;
 }
-
-interface Hottest {
-  num: number;
-  counts: AuctionCount[];
-}
-
-/** The counts of a window at its largest count, in arrival order. */
-const hottest: AggregateFunction<AuctionCount, Hottest, AuctionCount[]> = {
-  createAccumulator: () => ({ num: 0, counts: [] }),
-  add(c, acc) {
-    if (c.num > acc.num) {
-      acc.num = c.num;
-      acc.counts = [c];
-    } else if (c.num === acc.num) {
-      acc.counts.push(c);
-    }
-    return acc;
-  },
-  getResult: (acc) => acc.counts,
-  merge: (a, b) => (a.num > b.num ? a : b.num > a.num ? b : { num: a.num, counts: [...a.counts, ...b.counts] }),
-};
 
 /**
  * Nexmark q5, hot items: the auctions with the most bids in each sliding window (10 s every 2 s)
@@ -71,7 +49,7 @@ export function q5(events: Stream<NexmarkEvent>, options: NexmarkQueryOptions = 
     window(tumbling(Q5_SLIDE)),
     // An aggregate rather than a process window function, which could read the watermark: so the
     // job graph lets per-record watermarks be coalesced within a batch (job-graph.ts).
-    aggregate(hottest),
+    aggregate(highestBy((c: AuctionCount) => c.num)),
     flatMap((counts: AuctionCount[]) => counts.map((c): Q5Row => ({ auction: c.key, num: c.num, starttime: c.start, endtime: c.end }))),
   );
 }

@@ -4,35 +4,13 @@ import { filter } from '../../operators/filter';
 import { flatMap } from '../../operators/flat-map';
 import { keyBy } from '../../operators/key-by';
 import { window } from '../../operators/window';
-import type { AggregateFunction } from '../../state/descriptors';
 import { tumbling } from '../../windowing/tumbling';
 import { isBid, type Bid, type NexmarkEvent } from '../model';
-import { withEventTime, type NexmarkQueryOptions } from './common';
+import { highestBy, withEventTime, type NexmarkQueryOptions } from './common';
 import type { BidRow } from './q0';
 
 /** The Flink suite's q7 window: 10 s tumbling. */
 export const Q7_SIZE = 10_000;
-
-interface HighestBids {
-  price: number;
-  bids: Bid[];
-}
-
-/** Keeps the bids with the highest price seen so far: usually one, so the accumulator stays tiny. */
-const highestBids: AggregateFunction<Bid, HighestBids, Bid[]> = {
-  createAccumulator: () => ({ price: Number.NEGATIVE_INFINITY, bids: [] }),
-  add(bid, acc) {
-    if (bid.price > acc.price) {
-      acc.price = bid.price;
-      acc.bids = [bid];
-    } else if (bid.price === acc.price) {
-      acc.bids.push(bid);
-    }
-    return acc;
-  },
-  getResult: (acc) => acc.bids,
-  merge: (a, b) => (a.price > b.price ? a : b.price > a.price ? b : { price: a.price, bids: [...a.bids, ...b.bids] }),
-};
 
 /**
  * Nexmark q7, highest bid: the bids with the highest price in each 10 s tumbling window
@@ -49,7 +27,7 @@ export function q7(events: Stream<NexmarkEvent>, options: NexmarkQueryOptions = 
     filter(isBid),
     keyBy(() => 0),
     window(tumbling(Q7_SIZE)),
-    aggregate(highestBids),
+    aggregate(highestBy((b: Bid) => b.price)),
     flatMap((bids: Bid[]) => bids.map((b): BidRow => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }))),
   );
 }
