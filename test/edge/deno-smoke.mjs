@@ -1,7 +1,28 @@
 // Runs under Deno against the built package (dist/): the WASM kernels load and agree with their
 // JavaScript twins. Invoked by test/edge/deno.node.test.ts; prints one JSON line. Plain JavaScript:
 // Deno runs it as is, and the project's tsc (which has no Deno globals) does not check it.
-import { CodecKernel, StreamEnvironment, aggregate, count, decodeRecords, encodeRecords, keyBy, max, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../dist/index.js';
+import {
+  CodecKernel,
+  NexmarkKernel,
+  StreamEnvironment,
+  aggregate,
+  count,
+  decodeRecords,
+  encodeRecords,
+  keyBy,
+  max,
+  nexmark,
+  nexmarkColumnar,
+  q5,
+  q5Columnar,
+  resolveNexmarkConfig,
+  sliding,
+  sum,
+  tumbling,
+  watermarks,
+  webWorkers,
+  window,
+} from '../../dist/index.js';
 
 /** @type {Array<{ k: string, ts: number, v: number }>} */
 const events = Array.from({ length: 5000 }, (_, i) => ({ k: `k${i % 17}`, ts: i * 3 - (i % 7), v: (i * 7919) % 101 }));
@@ -32,6 +53,11 @@ const sorted = (rows) => rows.map((r) => JSON.stringify(r)).sort();
 const onThread = sorted(await new StreamEnvironment({ parallelism: 1 }).collectJob(job, { events: 20000 }));
 const pool = webWorkers();
 const onWorkers = sorted(await new StreamEnvironment({ parallelism: 2, workers: pool }).collectJob(job, { events: 20000 }));
+// The Nexmark source (objects and columns) and q5 on each: the same rows as in Node (the test compares).
+const nexmarkConfig = { events: 20000, seed: 3 };
+const q5Objects = sorted(await q5(nexmark(nexmarkConfig)).collect());
+const q5Columns = sorted(await q5Columnar(nexmarkColumnar(nexmarkConfig)).collect());
+const generator = await NexmarkKernel.load(resolveNexmarkConfig(nexmarkConfig));
 const codec = await CodecKernel.load({ wasm: true });
 const bytes = encodeRecords(events.slice(0, 100), { kernel: codec });
 const back = decodeRecords(bytes, { kernel: codec });
@@ -49,5 +75,8 @@ console.log(
     workerRows: onWorkers.length,
     workersAgree: onWorkers.length > 100 && JSON.stringify(onWorkers) === JSON.stringify(onThread),
     workersLeft: pool.live.size,
+    nexmarkWasm: generator.usesWasm,
+    nexmarkAgree: q5Objects.length > 0 && JSON.stringify(q5Objects) === JSON.stringify(q5Columns),
+    nexmarkQ5: q5Objects,
   }),
 );

@@ -5,11 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nexmark, q5 } from '../../src/index';
 
 const root = join(import.meta.dirname, '..', '..');
 
 describe('Deno', () => {
-  it('runs window aggregation on the WASM kernels, the codec and a job on Deno workers from the built package', { timeout: 60_000 }, () => {
+  it('runs window aggregation on the WASM kernels, the codec, Nexmark and a job on Deno workers from the built package', { timeout: 60_000 }, async () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) {
       throw new Error('dist/index.js is missing: run `npm run build` before this test (`npm test` builds first)');
     }
@@ -29,7 +30,12 @@ describe('Deno', () => {
       // A job module on two Deno Workers (Comlink control, MessagePort data) equals one thread.
       workersAgree: true,
       workersLeft: 0,
+      // The Nexmark generator's WebAssembly kernel loads, and q5 gives Node's rows on objects and columns.
+      nexmarkWasm: true,
+      nexmarkAgree: true,
     });
+    const inNode = (await q5(nexmark({ events: 20000, seed: 3 })).collect()).map((r) => JSON.stringify(r)).sort();
+    expect(report.nexmarkQ5).toEqual(inNode);
     expect(report.windowRows).toBeGreaterThan(100);
     expect(String(report.runtime)).toMatch(/^deno 2\./);
   });

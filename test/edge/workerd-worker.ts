@@ -2,9 +2,30 @@
 // compiling WebAssembly at run time, so the kernel comes in as a precompiled module import and is
 // handed to the environment (`wasm: { windowAggregate, sessionAggregate }`). Bundled by
 // test/edge/workerd.node.test.ts.
+import nexmarkGenerator from './nexmark-generator.wasm';
 import sessionAggregate from './session-aggregate.wasm';
 import windowAggregate from './window-aggregate.wasm';
-import { StreamEnvironment, aggregate, count, keyBy, max, session, sliding, sum, tumbling, watermarks, webWorkers, window } from '../../src/index';
+import {
+  NexmarkKernel,
+  StreamEnvironment,
+  aggregate,
+  count,
+  keyBy,
+  max,
+  nexmark,
+  nexmarkColumnar,
+  q5,
+  q5Columnar,
+  resolveNexmarkConfig,
+  session,
+  sliding,
+  sum,
+  tumbling,
+  watermarks,
+  webWorkers,
+  window,
+  type NexmarkBatch,
+} from '../../src/index';
 
 interface Ev {
   readonly k: string;
@@ -35,6 +56,38 @@ async function windows(wasm: boolean, kind: 'tumbling' | 'sliding' | 'session', 
   return { wasm: op?.extra.wasm, rows: JSON.stringify(rows) };
 }
 
+const sorted = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
+
+/** A batch's rows as plain arrays (the columns may be longer), to compare the WebAssembly generator's with its twin's. */
+function columns(b: NexmarkBatch): string {
+  const { bids, persons, auctions } = b;
+  const rows = (c: Float64Array, n: number): number[] => Array.from(c.subarray(0, n));
+  return JSON.stringify([
+    rows(bids.auction, bids.length),
+    rows(bids.bidder, bids.length),
+    rows(bids.price, bids.length),
+    rows(bids.dateTime, bids.length),
+    rows(persons.id, persons.length),
+    rows(auctions.id, auctions.length),
+    rows(auctions.reserve, auctions.length),
+  ]);
+}
+
+/** The Nexmark generator from the precompiled module, and q5 on its objects and columns. */
+async function nexmarkReport(): Promise<Record<string, unknown>> {
+  const config = { events: 20000, seed: 3 };
+  const resolved = resolveNexmarkConfig(config);
+  const kernel = await NexmarkKernel.load(resolved, { wasm: nexmarkGenerator });
+  const objects = sorted(await q5(nexmark({ ...config, wasm: nexmarkGenerator })).collect());
+  const columnar = sorted(await q5Columnar(nexmarkColumnar({ ...config, wasm: nexmarkGenerator })).collect());
+  return {
+    nexmarkWasm: kernel.usesWasm,
+    nexmarkTwinAgrees: columns(kernel.batch(0, 4096)) === columns(NexmarkKernel.js(resolved).batch(0, 4096)),
+    nexmarkAgree: objects.length > 0 && JSON.stringify(objects) === JSON.stringify(columnar),
+    nexmarkQ5: objects,
+  };
+}
+
 export default {
   async fetch(): Promise<Response> {
     const tumblingWasm = await windows(true, 'tumbling');
@@ -54,6 +107,7 @@ export default {
       compileFromBytes = (e as Error).message;
     }
     return Response.json({
+      ...(await nexmarkReport()),
       windowKernelLoaded: tumblingWasm.wasm === 1 && slidingWasm.wasm === 1,
       jsTwinUsed: tumblingJs.wasm === 0,
       tumblingAgree: tumblingWasm.rows === tumblingJs.rows,

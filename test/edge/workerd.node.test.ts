@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nexmark, q5 } from '../../src/index';
 
 const root = join(import.meta.dirname, '..', '..');
 const workerd = join(root, 'node_modules', '@cloudflare', 'workerd-linux-64', 'bin', 'workerd');
@@ -59,7 +60,7 @@ function listening(child: ChildProcess, port: number): Promise<void> {
 }
 
 describe('Cloudflare workerd', () => {
-  it('runs window aggregation on the precompiled WASM kernel and the JS twin alike', { timeout: 120_000 }, async () => {
+  it('runs window aggregation and Nexmark on the precompiled WASM kernels and the JS twins alike', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-workerd-'));
     await build({
       configFile: false,
@@ -76,6 +77,7 @@ describe('Cloudflare workerd', () => {
     });
     copyFileSync(join(root, 'build', 'wasm', 'window-aggregate.wasm'), join(dir, 'window-aggregate.wasm'));
     copyFileSync(join(root, 'build', 'wasm', 'session-aggregate.wasm'), join(dir, 'session-aggregate.wasm'));
+    copyFileSync(join(root, 'build', 'wasm', 'nexmark-generator.wasm'), join(dir, 'nexmark-generator.wasm'));
     const port = await freePort();
     writeFileSync(
       join(dir, 'config.capnp'),
@@ -90,6 +92,7 @@ const w :Workerd.Worker = (
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "window-aggregate.wasm", wasm = embed "window-aggregate.wasm"),
     (name = "session-aggregate.wasm", wasm = embed "session-aggregate.wasm"),
+    (name = "nexmark-generator.wasm", wasm = embed "nexmark-generator.wasm"),
   ],
 );
 `,
@@ -107,5 +110,10 @@ const w :Workerd.Worker = (
     expect(String(report.parallelWarning)).toContain('has no workers');
     // The reason the module must be precompiled: workerd refuses to compile bytes.
     expect(String(report.compileFromBytes)).toContain('disallowed');
+    // The Nexmark generator from its precompiled module writes its twin's columns, and q5 gives
+    // Node's rows on objects and on columns.
+    expect(report).toMatchObject({ nexmarkWasm: true, nexmarkTwinAgrees: true, nexmarkAgree: true });
+    const inNode = (await q5(nexmark({ events: 20000, seed: 3 })).collect()).map((r) => JSON.stringify(r)).sort();
+    expect(report.nexmarkQ5).toEqual(inNode);
   });
 });
