@@ -36,6 +36,8 @@ interface Variant {
   readonly label: string;
   /** How many workers it runs on (0: on this thread). */
   readonly workers: number;
+  /** For sluice's variants: which of the job module's variants runs it on workers. */
+  readonly job?: NexmarkJobParams['variant'];
   readonly run: () => Promise<Digest>;
 }
 
@@ -85,6 +87,7 @@ function variantsFor(query: string, events: number, seed: number, pools: Pools |
       query,
       label: 'sluice, event objects',
       workers: 0,
+      job: 'sluice',
       run: async () => {
         const d: Digest = { rows: 0, sum: 0 };
         await QUERIES[query]!(nexmark(config, env())).forEach((row) => addRow(d, row));
@@ -98,6 +101,7 @@ function variantsFor(query: string, events: number, seed: number, pools: Pools |
       query,
       label: 'sluice, columnar batches',
       workers: 0,
+      job: 'columnar',
       run: async () => {
         const d: Digest = { rows: 0, sum: 0 };
         // Flink's object reuse (the Nexmark suite's Flink configuration turns it on) where the query
@@ -113,16 +117,15 @@ function variantsFor(query: string, events: number, seed: number, pools: Pools |
   const out: Variant[] =
     pools === undefined
       ? inPlace
-      : inPlace.flatMap((v) => {
-          const variant = v.id.endsWith('/columnar') ? 'columnar' : 'sluice';
-          return ([[pools.one, 1], [pools.many, pools.parallelism]] as const).map(([pool, n]) => ({
+      : inPlace.flatMap((v) =>
+          ([[pools.one, 1], [pools.many, pools.parallelism]] as const).map(([pool, n]) => ({
             id: `${v.id}/${n}w`,
             query,
             label: `${v.label}, ${n} worker${n > 1 ? 's' : ''}`,
             workers: n,
-            run: () => onWorkers(pool, n, { query, variant, events, seed }),
-          }));
-        });
+            run: () => onWorkers(pool, n, { query, variant: v.job!, events, seed }),
+          })),
+        );
   const rx = RXJS_QUERIES[query];
   if (rx !== undefined) {
     out.push({
